@@ -1,0 +1,20 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/download.smk"
+include: "workflow/rules/synthesize.smk"
+include: "workflow/rules/convert.smk"
+include: "workflow/rules/benchmarks.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        expand(HDF5, ticker=TICKERS),
+        BENCH_SUMMARY,

@@ -1,0 +1,118 @@
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+# The stage CLIs live in the package beside the rules (workflow/stockflow).
+sys.path.insert(0, str(Path(workflow.current_basedir).parent))
+
+from stockflow import StockflowError, jobenv, params as sf_params
+
+shell.prefix(jobenv.shell_prefix())
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+
+def _check_config(cfg):
+    """Cross-key checks the JSON schema cannot express; fail before any job runs."""
+    synth = cfg["synth"]
+    try:
+        sf_params.bars_per_day(
+            synth["freq"], synth["session_start"], synth["session_end"]
+        )
+    except StockflowError as exc:
+        raise ValueError(f"config: {exc}") from None
+    if cfg["source"]["url"] and cfg["source"]["path"]:
+        raise ValueError("config: set at most one of source.url and source.path")
+
+
+_check_config(config)
+
+TICKERS = list(config["tickers"])
+
+QUOTES = "resources/quotes/{ticker}.csv"
+JSONL = "results/json/{ticker}.json"
+HDF5 = "results/hdf5/{ticker}.h5"
+BENCH_SUMMARY = "results/benchmarks.tsv"
+BENCH = "benchmarks/{rule}/{{ticker}}.tsv"
+LOG = "logs/{rule}/{{ticker}}.log"
+# Per rule, the file whose size measures a job's work, for MB/s in the summary: what download
+# and synthesize wrote, what convert read.
+WORK_FILES = {"download": QUOTES, "synthesize": JSONL, "convert": JSONL}
+
+
+wildcard_constraints:
+    # Only configured tickers: a wildcard can never match a path or a stray file.
+    ticker="|".join(re.escape(t) for t in TICKERS),
+
+
+def source_args(wildcards):
+    """CLI flags for the download stage (a params value: a source change reruns downloads)."""
+    src = config["source"]
+    args = []
+    if src["url"]:
+        args += ["--url", src["url"], "--format", src["format"]]
+    elif src["path"]:
+        args += ["--path", src["path"], "--format", src["format"]]
+    for key in ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes"):
+        args += [f"--{key.replace('_', '-')}", str(src[key])]
+    return shlex.join(args)
+
+
+def synth_args(wildcards):
+    s = config["synth"]
+    return shlex.join(
+        [
+            f"--days={s['days']}",
+            f"--freq={s['freq']}",
+            f"--session-start={s['session_start']}",
+            f"--session-end={s['session_end']}",
+            f"--seed={s['seed']}",
+        ]
+    )
+
+
+def hdf5_args(wildcards):
+    h = config["hdf5"]
+    return shlex.join(
+        [
+            f"--format={h['format']}",
+            f"--complevel={h['complevel']}",
+            f"--complib={h['complib']}",
+        ]
+    )
+
+
+def _bars_per_day():
+    s = config["synth"]
+    return sf_params.bars_per_day(s["freq"], s["session_start"], s["session_end"])
+
+
+def synth_mem_mb(wildcards):
+    # Days are processed in chunks of 256: ~40 MB of arrays per chunk at 480 bars/day,
+    # plus ~150 MB of interpreter, numpy and pyarrow.
+    return 200 + (_bars_per_day() * min(config["synth"]["days"], 256) * 600) // 2**20
+
+
+def synth_runtime(wildcards):
+    return f"{2 + config['synth']['days'] * _bars_per_day() // 2_000_000}m"
+
+
+def convert_mem_mb(wildcards, input):
+    # Measured peak: ~120 MB baseline + ~3x the JSON size (Arrow table + DataFrame copy).
+    return int(250 + 4 * input.size_mb)
+
+
+def convert_runtime(wildcards, input):
+    return f"{2 + int(input.size_mb // 50)}m"
+
+
+def benchsummary_args(wildcards):
+    # A function, not a string: Snakemake would try to fill "{ticker}" in a params string.
+    args = ["--tickers", *TICKERS]
+    for rule, work in WORK_FILES.items():
+        args += ["--rule", rule, BENCH.format(rule=rule), work]
+    return shlex.join(args)
