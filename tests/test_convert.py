@@ -140,3 +140,93 @@ def test_cli_in_a_fresh_process(bars_json, tmp_path):
     )
     assert ok.returncode == 0, ok.stderr
     assert len(pd.read_hdf(tmp_path / "g.h5", "data")) == 60 * 480
+
+
+@pytest.fixture(scope="module")
+def big_json(tmp_path_factory):
+    """~11 MB of bars: several Arrow blocks at the smallest memory budget."""
+    d = tmp_path_factory.mktemp("big")
+    assert cli.run(download.main, ["ge", str(d / "ge.csv")]) == 0
+    out = d / "ge.json"
+    assert cli.run(synthesize.main, ["ge", str(d / "ge.csv"), str(out), "--days", "200"]) == 0
+    assert out.stat().st_size > 2 * convert.block_bytes(200)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["fixed", "table"])
+def test_streamed_conversion_equals_the_unbounded_one(big_json, tmp_path, fmt):
+    import tables
+
+    small, large = tmp_path / "small.h5", tmp_path / "large.h5"
+    convert.convert_file(str(big_json), str(small), fmt, memory_mb=200)
+    convert.convert_file(str(big_json), str(large), fmt, memory_mb=4096)
+    a, b = pd.read_hdf(small, "data"), pd.read_hdf(large, "data")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(a, lesson(big_json), check_exact=True, check_index_type=False)
+    if fmt == "fixed":
+        with tables.open_file(small) as h5:  # really streamed: extendable, chunked arrays
+            assert isinstance(h5.get_node("/data/block1_values"), tables.EArray)
+        with tables.open_file(large) as h5:  # one block: contiguous, as pandas writes
+            assert type(h5.get_node("/data/block1_values")) is tables.Array
+
+
+def test_streamed_conversion_stays_within_its_memory_budget(big_json, tmp_path):
+    # VmHWM, not ru_maxrss: after fork+exec, ru_maxrss still counts the forking pytest process.
+    script = (
+        "import re, sys; from stockflow import convert; "
+        "convert.convert_file(sys.argv[1], sys.argv[2], memory_mb=200); "
+        "print(re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(big_json), str(tmp_path / "x.h5")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_mb = int(proc.stdout) / 1024
+    assert 50 < peak_mb < 200, f"peak RSS {peak_mb:.0f} MB; budget 200 MB"
+
+
+def test_layout_matches_what_pandas_writes(bars_json, tmp_path):
+    """Same nodes, shapes, dtypes and pandas attributes as DataFrame.to_hdf(format="fixed")."""
+    import tables
+
+    ours, theirs = tmp_path / "ours.h5", tmp_path / "pandas.h5"
+    convert.convert_file(str(bars_json), str(ours))
+    lesson(bars_json).to_hdf(theirs, key="/data", format="fixed")
+
+    def describe(path):
+        with tables.open_file(path) as h5:
+            return {
+                n._v_pathname: (
+                    type(n).__name__,
+                    getattr(n, "shape", None),
+                    str(getattr(n, "dtype", "")),
+                    {k: repr(n._v_attrs[k]) for k in n._v_attrs._v_attrnamesuser},
+                )
+                for n in h5.walk_nodes("/data")
+            }
+
+    assert describe(ours) == describe(theirs)
+
+
+def test_parallel_map_cli_converts_the_good_files_and_reports_the_bad(bars_json, tmp_path):
+    good2 = tmp_path / "two.json"
+    good2.write_bytes(bars_json.read_bytes())
+    bad = tmp_path / "bad.json"
+    bad.write_text(GOOD + "\n" + "{nope\n")
+    outdir = tmp_path / "h5"
+    proc = subprocess.run(
+        [sys.executable, "-m", "stockflow.convert", "--jobs", "2", "--outdir", str(outdir),
+         str(bars_json), str(good2), str(bad)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert f"{bad}:2: malformed JSON" in proc.stderr
+    assert "1 of 3 files failed; 2 converted" in proc.stderr
+    assert sorted(p.name for p in outdir.iterdir()) == ["ibm.h5", "two.h5"]
+    for name in ("ibm.h5", "two.h5"):
+        pd.testing.assert_frame_equal(
+            pd.read_hdf(outdir / name, "data"), lesson(bars_json), check_exact=True
+        )

@@ -1,0 +1,102 @@
+"""Write HDF5 that ``pandas.read_hdf(path, "data")`` reads as a DataFrame, without pandas.
+
+pandas' "fixed" layout is plain PyTables nodes plus a few attributes; writing them directly
+saves the ~0.25 s import of pandas in every convert job. A file that arrives in several blocks
+is appended to extendable (chunked) arrays, so any size streams through in bounded memory; a
+single block is written as contiguous arrays, exactly as pandas does.
+"""
+
+import numpy as np
+import tables
+
+# (node prefix, columns, numpy dtype, pandas value_type or None), in pandas' block order
+BLOCKS = (
+    ("block0", ("timestamp",), np.int64, "datetime64[ns]"),
+    ("block1", ("open", "high", "low", "close"), np.float64, None),
+    ("block2", ("volume",), np.int64, None),
+)
+COLUMNS = tuple(c for _, cols, _, _ in BLOCKS for c in cols)
+CHUNK_ROWS = 1 << 16  # large chunks read back almost as fast as contiguous arrays
+
+
+class FrameWriter:
+    """Write bars under ``key`` of a new HDF5 file in pandas' fixed frame format.
+
+    ``growable=False``: exactly one ``append`` (contiguous arrays). ``growable=True``: any
+    number of appends (chunked, extendable arrays).
+    """
+
+    def __init__(self, path, key="data", complevel=0, complib=None, growable=False):
+        self._filters = tables.Filters(complevel, complib or "blosc:lz4") if complevel else None
+        self._growable = growable
+        self._nodes: list | None = None
+        self.rows = 0
+        self._h5 = tables.open_file(str(path), mode="w")
+        self._group = self._h5.create_group("/", key.strip("/"))
+        a = self._group._v_attrs
+        a.pandas_type = "frame"
+        a.encoding = "UTF-8"
+        a.errors = "strict"
+        a.ndim = 2
+        a.nblocks = len(BLOCKS)
+        a.axis0_variety = a.axis1_variety = "regular"
+        self._labels("axis0", COLUMNS)
+        for prefix, cols, _, _ in BLOCKS:
+            setattr(a, f"{prefix}_items_variety", "regular")
+            self._labels(f"{prefix}_items", cols)
+
+    def _labels(self, name: str, labels: tuple[str, ...]) -> None:
+        node = self._h5.create_array(self._group, name, np.array([s.encode() for s in labels]))
+        node.attrs.kind = "string"
+        node.attrs.name = None
+        node.attrs.nan_rep = ""
+        node.attrs.transposed = True
+
+    def _create(self, name: str, values: np.ndarray):
+        if self._growable:
+            node = self._h5.create_earray(
+                self._group,
+                name,
+                tables.Atom.from_dtype(values.dtype),
+                (0, *values.shape[1:]),
+                filters=self._filters,
+                chunkshape=(CHUNK_ROWS, *values.shape[1:]),
+            )
+            node.append(values)
+        elif self._filters:
+            node = self._h5.create_carray(self._group, name, obj=values, filters=self._filters)
+        else:
+            node = self._h5.create_array(self._group, name, obj=values)
+        node.attrs.transposed = True
+        return node
+
+    def append(self, blocks: list[np.ndarray]) -> None:
+        """``blocks``: one (n, len(columns)) array per entry of BLOCKS, in that order."""
+        n = len(blocks[0])
+        index = np.arange(self.rows, self.rows + n, dtype=np.int64)
+        if self._nodes is None:
+            self._nodes = [
+                self._create(f"{p}_values", v) for (p, *_), v in zip(BLOCKS, blocks, strict=True)
+            ]
+            for node, (*_, value_type) in zip(self._nodes, BLOCKS, strict=True):
+                if value_type:
+                    node.attrs.value_type = value_type
+            axis = self._create("axis1", index)
+            axis.attrs.kind = "integer"
+            axis.attrs.name = None
+            self._nodes.append(axis)
+        elif not self._growable:
+            raise ValueError("a FrameWriter with growable=False takes exactly one append")
+        else:
+            for node, values in zip(self._nodes, [*blocks, index], strict=True):
+                node.append(values)
+        self.rows += n
+
+    def close(self) -> None:
+        self._h5.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
