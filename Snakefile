@@ -11,6 +11,7 @@ include: "workflow/rules/download.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/convert.smk"
 include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/profiles.smk"
 
 
 rule all:
@@ -18,3 +19,4 @@ rule all:
     input:
         expand(HDF5, ticker=TICKERS),
         BENCH_SUMMARY,
+        PROFILE_TARGETS,

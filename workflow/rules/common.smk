@@ -42,11 +42,19 @@ LOG = "logs/{rule}/{{ticker}}.log"
 # Per rule, the file whose size measures a job's work, for MB/s in the summary: what download
 # and synthesize wrote, what convert read.
 WORK_FILES = {"download": QUOTES, "synthesize": JSONL, "convert": JSONL}
+# Profiling (config "profile"; "--config profile=true" arrives as a string): every data job
+# writes PROFILE, and the profiles of each of them are added up into PROFILE_MERGED.
+PROFILING = config["profile"] in (True, "true")
+PROFILED = ["download", "synthesize", "convert"]
+PROFILE = "results/profiles/{rule}/{{ticker}}.prof"
+PROFILE_MERGED = "results/profiles/{stage}.prof"
+PROFILE_TARGETS = expand(PROFILE_MERGED, stage=PROFILED) if PROFILING else []
 
 
 wildcard_constraints:
     # Only configured tickers: a wildcard can never match a path or a stray file.
     ticker="|".join(re.escape(t) for t in TICKERS),
+    stage="|".join(PROFILED),
 
 
 def source_args(wildcards):
@@ -101,9 +109,9 @@ def synth_runtime(wildcards):
     return f"{2 + config['synth']['days'] * _bars_per_day() // 2_000_000}m"
 
 
-def convert_mem_mb(wildcards, input):
-    # Measured peak: ~120 MB baseline + ~3x the JSON size (Arrow table + DataFrame copy).
-    return int(250 + 4 * input.size_mb)
+def convert_mem_mb(wildcards):
+    # The converter streams its input in blocks sized to stay within this budget.
+    return config["convert"]["memory_mb"]
 
 
 def convert_runtime(wildcards, input):
@@ -116,3 +124,17 @@ def benchsummary_args(wildcards):
     for rule, work in WORK_FILES.items():
         args += ["--rule", rule, BENCH.format(rule=rule), work]
     return shlex.join(args)
+
+
+def profile_output(name):
+    """The named output "profile" of a data job: its cProfile file, or no file at all.
+
+    The job's command always hands {output.profile} to the stage (empty when profiling is
+    off), so switching profiling changes neither the command nor the params: switching it on
+    reruns the jobs only because their profiles are missing, switching it off reruns nothing.
+    """
+    return PROFILE.format(rule=name) if PROFILING else []
+
+
+def profile_inputs(wildcards):
+    return expand(PROFILE.format(rule=wildcards.stage), ticker=TICKERS)

@@ -3,6 +3,7 @@ rule convert:
         bars=JSONL,
     output:
         hdf5=HDF5,
+        profile=profile_output("convert"),
     log:
         LOG.format(rule="convert"),
     benchmark:
@@ -16,5 +17,6 @@ rule convert:
     params:
         hdf5=hdf5_args,
     shell:
-        "python -m stockflow.convert {input.bars:q} {output.hdf5:q} {params.hdf5}"
-        " --threads {threads} 2> {log:q}"
+        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        " python -m stockflow.convert {input.bars:q} {output.hdf5:q} {params.hdf5}"
+        " --threads {threads} --memory-mb {resources.mem_mb} 2> {log:q}"

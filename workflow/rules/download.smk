@@ -1,6 +1,7 @@
 rule download:
     output:
         quotes=QUOTES,
+        profile=profile_output("download"),
     log:
         LOG.format(rule="download"),
     benchmark:
@@ -14,5 +15,6 @@ rule download:
     params:
         source=source_args,
     shell:
-        "python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source}"
+        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        " python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source}"
         " 2> {log:q}"

@@ -3,6 +3,7 @@ rule synthesize:
         quotes=QUOTES,
     output:
         bars=JSONL,
+        profile=profile_output("synthesize"),
     log:
         LOG.format(rule="synthesize"),
     benchmark:
@@ -16,5 +17,6 @@ rule synthesize:
     params:
         synth=synth_args,
     shell:
-        "python -m stockflow.synthesize {wildcards.ticker:q} {input.quotes:q} {output.bars:q}"
+        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        " python -m stockflow.synthesize {wildcards.ticker:q} {input.quotes:q} {output.bars:q}"
         " {params.synth} 2> {log:q}"
