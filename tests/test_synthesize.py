@@ -3,6 +3,8 @@
 import datetime as dt
 import hashlib
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -165,3 +167,30 @@ def test_more_days_than_the_history_uses_all_with_a_warning(tmp_path, capsys):
     synth(src, tmp_path / "two.json", "--days", 365)
     assert "has 2 days, fewer than synth.days=365" in capsys.readouterr().err
     assert len(load(tmp_path / "two.json")) == 960
+
+
+def test_lines_are_exactly_what_json_dumps_writes(aapl_csv, tmp_path):
+    out = synth(aapl_csv, tmp_path / "aapl.json", "--days", 40)
+    lines = out.read_text().splitlines(keepends=True)
+    assert len(lines) == 40 * 480
+    for line in lines:
+        assert json.dumps(json.loads(line)) + "\n" == line
+
+
+def test_chunking_does_not_change_the_output(aapl_csv, tmp_path, monkeypatch):
+    a = synth(aapl_csv, tmp_path / "a.json", "--days", 45).read_bytes()
+    monkeypatch.setattr(synthesize, "CHUNK_DAYS", 7)
+    b = synth(aapl_csv, tmp_path / "b.json", "--days", 45).read_bytes()
+    assert a == b
+
+
+def test_the_stage_imports_no_pandas_pyarrow_or_numpy_random(aapl_csv, tmp_path):
+    # Every job is a fresh process: these imports would cost more than the work itself.
+    code = (
+        "import sys\n"
+        "from stockflow import cli, synthesize\n"
+        f"assert cli.run(synthesize.main, ['aapl', {str(aapl_csv)!r}, {str(tmp_path / 'x.json')!r}]) == 0\n"
+        "heavy = {'pandas', 'pyarrow', 'numpy.random'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
