@@ -100,9 +100,9 @@ def _bars_per_day():
 
 
 def synth_mem_mb(wildcards):
-    # Days are processed in chunks of 256: ~40 MB of arrays per chunk at 480 bars/day,
-    # plus ~150 MB of interpreter, numpy and pyarrow.
-    return 200 + (_bars_per_day() * min(config["synth"]["days"], 256) * 600) // 2**20
+    # Measured peak: ~45 MB at 480 bars/day. Days go 32 at a time (CHUNK_DAYS in
+    # stockflow/synthesize.py), so memory grows with bars per day, never with days.
+    return 100 + (_bars_per_day() * 32 * 400) // 2**20
 
 
 def synth_runtime(wildcards):

@@ -1,0 +1,30 @@
+"""The execution profiles are well-formed; the default one can never send jobs to a cluster."""
+
+import os
+
+import yaml
+
+from conftest import REPO
+
+PROFILES = REPO / "profiles"
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((PROFILES / name / "config.yaml").read_text())
+
+
+def test_default_profile_never_selects_a_cluster_executor():
+    default = load("default")
+    assert default.get("executor", "local") in ("local", "dryrun", "touch")
+    assert not any(k.startswith(("slurm", "cluster-generic")) for k in default)
+
+
+def test_cluster_profiles_select_their_executor_and_leave_resources_to_the_rules():
+    assert load("slurm")["executor"] == "slurm"
+    generic = load("cluster-generic")
+    assert generic["executor"] == "cluster-generic"
+    submit = generic["cluster-generic-submit-cmd"]
+    for placeholder in ("{resources.mem_mb}", "{resources.runtime}", "{threads}"):
+        assert placeholder in submit
+    status = PROFILES / "cluster-generic" / generic["cluster-generic-status-cmd"].split()[0]
+    assert status.is_file() and os.access(status, os.X_OK)
