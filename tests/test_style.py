@@ -41,5 +41,5 @@ def test_snakefmt():
 
 
 def test_ruff():
-    check(tool("ruff"), "check", "workflow", "tests")
-    check(tool("ruff"), "format", "--check", "workflow", "tests")
+    check(tool("ruff"), "check", "workflow", "tests", "bench")
+    check(tool("ruff"), "format", "--check", "workflow", "tests", "bench")
