@@ -6,12 +6,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/convert.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/profiles.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -19,4 +23,5 @@ rule all:
     input:
         expand(HDF5, ticker=TICKERS),
         BENCH_SUMMARY,
+        REPORT_TARGETS,
         PROFILE_TARGETS,

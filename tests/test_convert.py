@@ -170,6 +170,20 @@ def test_streamed_conversion_equals_the_unbounded_one(big_json, tmp_path, fmt):
             assert type(h5.get_node("/data/block1_values")) is tables.Array
 
 
+def test_a_file_of_several_blocks_logs_progress_per_block_and_one_block_logs_none(
+    big_json, tmp_path, capsys
+):
+    convert.convert_file(str(big_json), str(tmp_path / "one.h5"), memory_mb=4096)
+    assert capsys.readouterr().err == ""
+    convert.convert_file(str(big_json), str(tmp_path / "many.h5"), memory_mb=200)
+    lines = capsys.readouterr().err.splitlines()
+    blocks = -(-big_json.stat().st_size // convert.block_bytes(200))
+    assert len(lines) >= 2
+    assert lines[0].startswith(f"stockflow: {big_json}: ") and ", block 2 of ~" in lines[0]
+    assert lines[-1].endswith(f"block {len(lines) + 1} of ~{blocks}")
+    assert f" {200 * 480} bars converted" in lines[-1]
+
+
 def test_streamed_conversion_stays_within_its_memory_budget(big_json, tmp_path):
     # VmHWM, not ru_maxrss: after fork+exec, ru_maxrss still counts the forking pytest process.
     script = (

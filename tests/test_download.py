@@ -127,6 +127,21 @@ def test_body_over_the_size_cap_is_refused(tmp_path, capsys, http_server):
     assert "over the size cap of 50 bytes" in err
 
 
+def test_long_downloads_log_progress_short_ones_do_not(tmp_path, capsys, http_server, monkeypatch):
+    from stockflow import sources
+
+    http_server.serve("/aapl", OHLCV)
+    url = ["--url", http_server.base + "/{ticker}", "--format", "ohlcv", *FAST]
+    code, err = run(["aapl", tmp_path / "a.csv", *url], capsys)
+    assert code == 0 and "received" not in err
+    monkeypatch.setattr(sources, "PROGRESS_BYTES", 40)  # as if 40 bytes were a long download
+    code, err = run(["aapl", tmp_path / "a.csv", *url], capsys)
+    assert code == 0
+    progress = [line for line in err.splitlines() if line.endswith("MB received")]
+    assert len(progress) == 1  # one 64 KB chunk arrived: one line, however many 40s it holds
+    assert progress[0].startswith(f"stockflow: aapl ({http_server.base}/aapl): 0.0 of 0.0 MB")
+
+
 def test_connection_refused_fails_clearly(tmp_path, capsys, http_server):
     port = http_server.server_address[1]
     http_server.shutdown()

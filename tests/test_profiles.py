@@ -3,7 +3,6 @@
 import os
 
 import yaml
-
 from conftest import REPO
 
 PROFILES = REPO / "profiles"

@@ -119,11 +119,15 @@ def test_profile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_p
 
     write_config(tmp_path, tickers=tickers, synth={"days": 3}, profile=True)
     on = snakemake(tmp_path)
-    # The data jobs run again (to be profiled), plus one merge per rule.
+    # The data jobs run again (to be profiled), plus one merge per rule; and, since the data
+    # were rewritten, the report's charts, inventory and benchmark plots.
     assert data_jobs(on) == {
         *((rule, t) for rule in STAGES for t in tickers),
         ("profile_merge", None),
         ("benchmark_summary", None),
+        *(("plot_ticker", t) for t in tickers),
+        ("plot_benchmarks", None),
+        ("inventory", None),
     }
     assert jobs_run(on.stderr)[("profile_merge", None)] == len(STAGES)
     root = tmp_path / "results/profiles"

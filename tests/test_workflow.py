@@ -24,6 +24,15 @@ def ran(proc) -> set:
     return {job for job in jobs_run(proc.stderr) if job[0] != "all"}
 
 
+# The report's jobs (workflow/rules/report.smk) rerun whenever a ticker's data changes: its
+# charts, the inventory of every .h5, and the benchmark plots after the new summary.
+REPORT_JOBS = {("plot_benchmarks", None), ("inventory", None)}
+
+
+def charts(*tickers) -> set:
+    return {("plot_ticker", t) for t in tickers}
+
+
 @pytest.fixture
 def small(tmp_path):
     """A completed run of two tickers over five days."""
@@ -32,6 +41,8 @@ def small(tmp_path):
     assert ran(proc) == {
         *((rule, t) for rule in ("download", "synthesize", "convert") for t in ("aapl", "ibm")),
         ("benchmark_summary", None),
+        *charts("aapl", "ibm"),
+        *REPORT_JOBS,
     }
     return tmp_path
 
@@ -75,6 +86,8 @@ def test_added_ticker_runs_only_its_chain_and_the_summary(small):
         ("synthesize", "ge"),
         ("convert", "ge"),
         ("benchmark_summary", None),
+        *charts("ge"),
+        *REPORT_JOBS,
     }
 
 
@@ -85,6 +98,9 @@ def test_synth_parameter_change_reruns_every_synthesize_and_convert(small):
         "synthesize": 2,
         "convert": 2,
         "benchmark_summary": 1,
+        "plot_ticker": 2,
+        "plot_benchmarks": 1,
+        "inventory": 1,
         "all": 1,
     }
 
@@ -92,13 +108,25 @@ def test_synth_parameter_change_reruns_every_synthesize_and_convert(small):
 def test_hdf5_layout_change_reruns_only_convert(small):
     write_config(small, hdf5={"format": "table"})
     proc = snakemake(small)
-    assert rules_run(proc.stderr) == {"convert": 2, "benchmark_summary": 1, "all": 1}
+    assert rules_run(proc.stderr) == {
+        "convert": 2,
+        "benchmark_summary": 1,
+        "plot_ticker": 2,
+        "plot_benchmarks": 1,
+        "inventory": 1,
+        "all": 1,
+    }
 
 
 def test_deleted_h5_reruns_only_its_convert(small):
     (small / "results/hdf5/ibm.h5").unlink()
     proc = snakemake(small)
-    assert ran(proc) == {("convert", "ibm"), ("benchmark_summary", None)}
+    assert ran(proc) == {
+        ("convert", "ibm"),
+        ("benchmark_summary", None),
+        *charts("ibm"),
+        *REPORT_JOBS,
+    }
 
 
 REFRESH = ("--forcerun", "download", "--until", "download")
@@ -123,13 +151,19 @@ def test_refresh_reruns_only_the_ticker_whose_source_changed(tmp_path, http_serv
     refresh = snakemake(tmp_path, *REFRESH)
     assert rules_run(refresh.stderr) == {"download": 2}
     proc = snakemake(tmp_path)
-    assert ran(proc) == {("synthesize", "ibm"), ("convert", "ibm"), ("benchmark_summary", None)}
+    assert ran(proc) == {
+        ("synthesize", "ibm"),
+        ("convert", "ibm"),
+        ("benchmark_summary", None),
+        *charts("ibm"),
+        *REPORT_JOBS,
+    }
     assert pd.read_hdf(tmp_path / "results/hdf5/ibm.h5", "data")["high"].max() == 107.5
 
     snakemake(tmp_path, *REFRESH)  # nothing changed upstream
     proc = snakemake(tmp_path)
-    # Only the summary, which re-reads the fresh download timings; no data job.
-    assert ran(proc) <= {("benchmark_summary", None)}
+    # Only the summary, which re-reads the fresh download timings, and its plots; no data job.
+    assert ran(proc) <= {("benchmark_summary", None), ("plot_benchmarks", None)}
 
 
 @pytest.mark.parametrize(

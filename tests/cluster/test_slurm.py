@@ -49,11 +49,12 @@ def test_cluster_run_matches_a_local_run(tmp_path, local_run, profile):
     write_config(tmp_path, tickers=TICKERS, synth={"days": 3})
     proc = snakemake(tmp_path, *PROFILES[profile])
     ran = {rule for rule, _ in jobs_run(proc.stderr)}
-    assert {"download", "synthesize", "convert", "benchmark_summary"} <= ran
-    # Every data job really went through SLURM, and its accounting says it completed.
+    assert {"download", "synthesize", "convert", "benchmark_summary", "plot_ticker"} <= ran
+    # Every data and chart job (4 a ticker) really went through SLURM, and its accounting says
+    # it completed; the summary, inventory and benchmark plots are local rules.
     ids = re.findall(r"SLURM jobid (\d+)|with external jobid '(\d+)'", proc.stderr)
     ids = [a or b for a, b in ids]
-    assert len(ids) == 3 * len(TICKERS), proc.stderr[-3000:]
+    assert len(ids) == 4 * len(TICKERS), proc.stderr[-3000:]
     sacct = subprocess.run(
         ["sacct", "-n", "-X", "-P", "-o", "State", "-j", ",".join(ids)],
         capture_output=True,

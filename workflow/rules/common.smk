@@ -49,6 +49,23 @@ PROFILED = ["download", "synthesize", "convert"]
 PROFILE = "results/profiles/{rule}/{{ticker}}.prof"
 PROFILE_MERGED = "results/profiles/{stage}.prof"
 PROFILE_TARGETS = expand(PROFILE_MERGED, stage=PROFILED) if PROFILING else []
+# Report (workflow/rules/report.smk): charts under results/plots/, also marked for
+# "snakemake --report report.html".
+PLOT_CLOSE = "results/plots/close/{ticker}.png"
+PLOT_DAY = "results/plots/day/{ticker}.png"
+BENCH_PLOTS = {
+    name: f"results/plots/benchmarks/{name}.png"
+    for name in ("seconds", "throughput", "memory", "timeline")
+}
+BENCH_TABLE = "results/plots/benchmarks.html"
+INVENTORY = "results/inventory.tsv"
+INVENTORY_TABLE = "results/plots/inventory.html"
+REPORT_TARGETS = [
+    *expand([PLOT_CLOSE, PLOT_DAY], ticker=TICKERS),
+    *BENCH_PLOTS.values(),
+    BENCH_TABLE,
+    INVENTORY_TABLE,
+]
 
 
 wildcard_constraints:
@@ -138,3 +155,32 @@ def profile_output(name):
 
 def profile_inputs(wildcards):
     return expand(PROFILE.format(rule=wildcards.stage), ticker=TICKERS)
+
+
+def timeline_args(wildcards):
+    """The jobs the timeline draws, by their benchmarks (seconds; the file's mtime is the end).
+
+    Every job of the run but plot_benchmarks itself, which has them all as inputs.
+    """
+    args = ["--tickers", *TICKERS]
+    for name in ("download", "synthesize", "convert", "plot_ticker"):
+        args += ["--per-ticker", name, BENCH.format(rule=name)]
+    args += ["--job", "benchmark_summary", "benchmarks/benchmark_summary.tsv"]
+    args += ["--job", "inventory", "benchmarks/inventory.tsv"]
+    # Snakemake's log of this run, whose name holds when it started (jobs before: earlier runs)
+    args += ["--run-log-dir", ".snakemake/log"]
+    # Whether profiling is on or not (the params must not change when it is switched): merges
+    # that finished before this job are drawn, others are not (no input, see report.smk).
+    for stage in PROFILED:
+        args += ["--job", "profile_merge", f"benchmarks/profile_merge/{stage}.tsv"]
+    return shlex.join(args)
+
+
+def inventory_args(wildcards):
+    return shlex.join(["--json-template", JSONL])
+
+
+def plot_mem_mb(wildcards):
+    # pandas + matplotlib (~170 MB measured) plus the ticker's bars, read whole (56 bytes a
+    # bar, a few copies).
+    return 300 + (config["synth"]["days"] * _bars_per_day() * 200) // 2**20

@@ -70,10 +70,14 @@ def iter_batches(path: str, threads: int = 1, memory_mb: int = 512):
         else:
             opts = pj.ReadOptions(use_threads=False, block_size=block)
             batches = pj.open_json(path, read_options=opts, parse_options=parse)
-        for batch in batches:
+        rows = 0
+        for n, batch in enumerate(batches, 1):
             if any(batch.column(i).null_count for i in range(len(COLUMNS))):
                 raise StockflowError(first_bad_line(path) or f"{path}: some bars lack a value")
+            rows += batch.num_rows
             yield batch
+            if n > 1:  # progress of a file of several blocks, once each block is written
+                cli.info(f"{path}: {rows} bars converted, block {n} of ~{-(-size // block)}")
     except pa.ArrowInvalid as exc:
         raise StockflowError(first_bad_line(path) or f"{path}: {exc}") from None
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from stockflow import StockflowError
+from stockflow import StockflowError, cli
 
 EMBEDDED_PACKAGE = "fakestockdata"
 EMBEDDED_FORMAT = "quantquote"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+PROGRESS_BYTES = 5_000_000  # a progress line in the log per this many bytes received
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,13 @@ def _http_get(url: str, source: Source, where: str) -> bytes:
                         f"{source.max_bytes} bytes (source.max_bytes)"
                     )
                 chunks, size = [], 0
+                total = f" of {int(declared) / 1e6:.1f}" if declared and declared.isdigit() else ""
+                report_at = PROGRESS_BYTES
                 for chunk in resp.iter_content(chunk_size=1 << 16):
                     size += len(chunk)
+                    if size >= report_at:  # only long downloads get here: a line every 5 MB
+                        cli.info(f"{where}: {size / 1e6:.1f}{total} MB received")
+                        report_at = (size // PROGRESS_BYTES + 1) * PROGRESS_BYTES
                     if size > source.max_bytes:
                         raise StockflowError(
                             f"{where}: body is over the size cap of {source.max_bytes} bytes "

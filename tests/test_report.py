@@ -1,0 +1,226 @@
+"""The report: plots and tables of a real run, and Snakemake's --report around them."""
+
+import datetime as dt
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import jobs_run, snakemake, write_config
+from PIL import Image
+from stockflow import cli, convert, download, inventory, plots, synthesize
+
+TICKERS = ["aapl", "ibm"]
+# Every entry of the report: (file under results/plots/, a phrase of its caption).
+ENTRIES = [
+    *((f"close/{t}.png", f"Daily close of {t}") for t in TICKERS),
+    *((f"day/{t}.png", f"One day of {t}") for t in TICKERS),
+    ("benchmarks.html", "benchmark of every download, synthesize and convert job"),
+    ("benchmarks/seconds.png", "Wall seconds per job"),
+    ("benchmarks/throughput.png", "MB of JSON lines read per second"),
+    ("benchmarks/memory.png", "Peak resident memory"),
+    ("benchmarks/timeline.png", "critical path"),
+    ("inventory.html", "compression ratio"),
+]
+
+
+def assert_is_a_real_chart(path: Path) -> None:
+    """Decodes as an image of a useful size with more than a few colours (not blank)."""
+    assert path.stat().st_size > 10_000, path
+    with Image.open(path) as img:
+        img.load()
+        assert img.format == "PNG"
+        assert img.width >= 800 and img.height >= 150, (path, img.size)
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 50, (path, len(colours or []))
+
+
+# --- the timeline, from benchmark files ---------------------------------------------------------
+
+
+def job(rule, start, end, ticker=None):
+    return plots.Job(rule, ticker, float(start), float(end))
+
+
+def test_lanes_are_the_cores_in_use():
+    jobs = [job("a", 0, 2), job("b", 0, 1), job("c", 1, 3), job("d", 2, 3)]
+    assert plots.assign_lanes(jobs) == 2
+    assert [j.lane for j in jobs] == [1, 0, 0, 1]  # b (ends first) opens slot 0
+
+
+def test_critical_path_walks_back_through_the_job_each_one_waited_for():
+    chain = [job("download", 0, 1), job("synthesize", 1, 3), job("convert", 3, 4)]
+    other = [job("download", 0, 0.5), job("synthesize", 0.5, 1.5)]
+    path = plots.critical_path(chain + other)
+    assert path == chain[::-1]
+    assert all(j.critical for j in chain) and not any(j.critical for j in other)
+    assert plots.covered(chain + other) == 4.0
+
+
+def test_critical_path_prefers_what_ended_before_over_what_overlaps():
+    convert = job("convert", 0, 1.0)
+    overlapping = job("synthesize", 0.95, 1.1)  # ends within the slack, after the start
+    chart = job("plot_ticker", 1.02, 3)
+    assert plots.critical_path([convert, overlapping, chart]) == [chart, convert]
+    # with nothing that ended before, a job ending within the slack still counts
+    assert plots.critical_path([overlapping, chart]) == [chart, overlapping]
+
+
+def test_concurrency_counts_jobs_running():
+    times, counts = plots.concurrency([job("a", 10, 12), job("b", 11, 13)], t0=10)
+    assert list(zip(times, counts, strict=True)) == [(0, 0), (0, 1), (1, 2), (2, 1), (3, 0)]
+
+
+def bench(path: Path, seconds: float, end: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:01\t50.0\n")
+    os.utime(path, (end, end))
+
+
+def test_timeline_jobs_start_at_the_benchmark_mtime_minus_its_seconds(tmp_path):
+    t = 1_700_000_000.0
+    bench(tmp_path / "download/aapl.tsv", 2.0, t - 500)  # an earlier run
+    bench(tmp_path / "download/ibm.tsv", 1.0, t + 1)
+    bench(tmp_path / "convert/aapl.tsv", 3.0, t + 5)
+    bench(tmp_path / "summary.tsv", 0.5, t + 6)
+    per_ticker = [("download", str(tmp_path / "download/{ticker}.tsv"))]
+    per_ticker.append(("convert", str(tmp_path / "convert/{ticker}.tsv")))  # ibm's: missing
+    single = [("benchmark_summary", str(tmp_path / "summary.tsv"))]
+    jobs, earlier = plots.timeline_jobs(["aapl", "ibm"], per_ticker, single)
+    assert earlier == 1  # ended more than RUN_GAP_S before the rest
+    assert [(j.rule, j.ticker, j.start - t, j.end - t) for j in jobs] == [
+        ("download", "ibm", 0.0, 1.0),
+        ("convert", "aapl", 2.0, 5.0),
+        ("benchmark_summary", None, 5.5, 6.0),
+    ]
+    # Given the run's start, jobs before it are left out whatever the gap.
+    jobs, earlier = plots.timeline_jobs(["aapl", "ibm"], per_ticker, single, since=t + 3)
+    assert (earlier, [j.rule for j in jobs]) == (2, ["convert", "benchmark_summary"])
+
+
+def test_run_start_is_the_newest_snakemake_log(tmp_path):
+    assert plots.run_start(str(tmp_path / "none")) is None
+    for name in ("2026-11-25T101010.000001", "2026-11-26T025639.646211", "x"):
+        (tmp_path / f"{name}.snakemake.log").touch()
+    expected = dt.datetime(2026, 11, 26, 2, 56, 39, 646211).timestamp()
+    assert plots.run_start(str(tmp_path)) == expected
+
+
+def test_html_table_escapes_its_cells():
+    page = plots.html_table("t<", ["a&b"], [["<x>", 1.5, None]])
+    assert "<th>a&amp;b</th>" in page and "<td>&lt;x&gt;</td>" in page
+    assert "<td>1.500</td>" in page and "<td>NA</td>" in page
+
+
+# --- per ticker and inventory, on real files ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ticker_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ticker")
+    assert cli.run(download.main, ["ge", str(d / "ge.csv")]) == 0
+    args = ["ge", str(d / "ge.csv"), str(d / "ge.json"), "--days", "30"]
+    assert cli.run(synthesize.main, args) == 0
+    convert.convert_file(str(d / "ge.json"), str(d / "ge.h5"))
+    convert.convert_file(str(d / "ge.json"), str(d / "table.h5"), "table", 5, "blosc:zstd")
+    return d
+
+
+@pytest.mark.parametrize("h5", ["ge.h5", "table.h5"])
+def test_ticker_charts_from_either_layout(ticker_files, tmp_path, capsys, h5):
+    d = ticker_files
+    close, day = tmp_path / "close.png", tmp_path / "day.png"
+    args = ["ticker", "ge", str(d / "ge.csv"), str(d / h5), str(close), str(day)]
+    assert cli.run(plots.main, args) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"ge: 30 days \S+\.\.\S+ -> .*sample day \S+ \(480 bars\)", err), err
+    assert_is_a_real_chart(close)
+    assert_is_a_real_chart(day)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["close.png", "day.png"]
+
+
+def test_sample_day_is_inside_the_period_and_bars_respect_its_range(ticker_files):
+    from stockflow import quotes
+
+    bars = plots.read_bars(str(ticker_files / "ge.h5"))
+    days = bars["timestamp"].astype("datetime64[D]")
+    period = [q for q in quotes.read_csv(str(ticker_files / "ge.csv")) if q.date >= days[0].item()]
+    day = plots.sample_day(period)
+    assert max(period, key=lambda q: (q.high - q.low) / q.open) == day
+    one = days == day.date
+    assert one.sum() == 480
+    assert bars["high"][one].max() == day.high and bars["low"][one].min() == day.low
+
+
+def test_a_missing_or_foreign_h5_is_one_clear_line(tmp_path, capsys):
+    import tables
+
+    args = ["ticker", "ge", "q.csv", str(tmp_path / "no.h5"), "c.png", "d.png"]
+    assert cli.run(plots.main, args) == 1
+    assert f"{tmp_path / 'no.h5'}: no such file" in capsys.readouterr().err
+    with tables.open_file(tmp_path / "other.h5", "w") as h5:
+        h5.create_array("/", "x", [1, 2])
+    args[3] = str(tmp_path / "other.h5")
+    assert cli.run(plots.main, args) == 1
+    assert "other.h5: no /data node" in capsys.readouterr().err
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_inventory_rows_sizes_and_compression(ticker_files):
+    d = ticker_files
+    fixed, table = inventory.inventory(
+        [str(d / "ge.h5"), str(d / "table.h5")], str(d / "{ticker}.json")
+    )
+    assert fixed["rows"] == table["rows"] == 30 * 480
+    assert fixed["layout"] == "fixed" and table["layout"] == "table blosc:zstd:5"
+    assert fixed["ratio"] == pytest.approx(1.0, abs=0.01)  # stored raw
+    assert table["ratio"] > 1.5 and table["size_mb"] < fixed["size_mb"]
+    assert fixed["json_ratio"] == pytest.approx(fixed["json_mb"] / fixed["size_mb"])
+    assert table["json_mb"] is None  # no table.json
+    tsv = inventory.to_tsv([fixed, table]).decode().splitlines()
+    assert tsv[0].split("\t") == list(inventory.COLUMNS)
+    assert tsv[1].startswith("ge\t14400\t")
+
+
+# --- the workflow and Snakemake's report ----------------------------------------------------------
+
+
+@pytest.mark.workflow
+def test_report_of_a_small_real_run_has_every_plot(tmp_path):
+    write_config(tmp_path, tickers=TICKERS, synth={"days": 3})
+    run = snakemake(tmp_path)
+    ran = {job for job in jobs_run(run.stderr) if job[0] != "all"}
+    assert {("plot_ticker", t) for t in TICKERS} <= ran
+    assert {("plot_benchmarks", None), ("inventory", None)} <= ran
+    assert re.search(r"^\d+ of \d+ steps \(100%\) done$", run.stderr, re.M)
+    plots_dir = tmp_path / "results/plots"
+    for name, _ in ENTRIES:
+        if name.endswith(".png"):
+            assert_is_a_real_chart(plots_dir / name)
+    assert "Nothing to be done" in snakemake(tmp_path).stderr
+
+    # the timeline drew this run's jobs: every data and plot job but its own
+    log = (tmp_path / "logs/plot_benchmarks.log").read_text()
+    assert "timeline of 10 jobs (0 earlier not shown)" in log, log
+    inv = (tmp_path / "results/inventory.tsv").read_text().splitlines()
+    assert [line.split("\t")[:2] for line in inv[1:]] == [[t, str(3 * 480)] for t in TICKERS]
+
+    snakemake(tmp_path, "--report", "report.html")
+    page = (tmp_path / "report.html").read_text()
+    for name, caption in ENTRIES:
+        assert f'"results/plots/{name}"' in page, name
+        assert caption in page, caption
+    assert "stockflow</strong> turns daily quotes" in page  # workflow/report/workflow.rst
+    for category in ("Benchmarks", "Data", "Outputs"):
+        assert f'"{category}"' in page
+
+    snakemake(tmp_path, "--report", "report.zip")
+    with zipfile.ZipFile(tmp_path / "report.zip") as z:
+        names = z.namelist()
+        assert "report/report.html" in names
+        for name, _ in ENTRIES:
+            assert any(n.endswith("/" + Path(name).name) for n in names), name
+        timeline = next(n for n in names if n.endswith("/timeline.png"))
+        (tmp_path / "from_zip.png").write_bytes(z.read(timeline))
+    assert_is_a_real_chart(tmp_path / "from_zip.png")
