@@ -78,3 +78,16 @@ def test_bad_bodies_fail_with_a_specific_message(body, fmt, expected):
 def test_unknown_format_is_refused():
     with pytest.raises(StockflowError, match="unknown source format"):
         quotes.parse(QQ, "yahoo", "aapl")
+
+
+def test_read_csv_last_rows_and_true_line_numbers(tmp_path):
+    rows, _ = quotes.parse(QQ, "quantquote", "aapl")
+    path = tmp_path / "q.csv"
+    path.write_bytes(quotes.to_csv(rows))
+    assert quotes.read_csv(str(path), last=1) == rows[-1:]
+    assert quotes.read_csv(str(path), last=10) == rows
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace("460.46", "x")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(StockflowError, match=r"q.csv: line 3: high 'x' is not a number"):
+        quotes.read_csv(str(path), last=1)

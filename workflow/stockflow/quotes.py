@@ -172,12 +172,20 @@ def to_csv(quotes: list[Quote]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def read_csv(path: str) -> list[Quote]:
-    """Read a normalized CSV written by :func:`to_csv` (re-validated: it may have been edited)."""
+def read_csv(path: str, last: int | None = None) -> list[Quote]:
+    """Read a normalized CSV written by :func:`to_csv` (re-validated: it may have been edited).
+
+    ``last``: only the last N rows are parsed (the file is sorted); line numbers in errors stay
+    those of the file.
+    """
     with open(path, "rb") as fh:
         body = fh.read()
-    text = body.decode("utf-8", errors="replace")
-    if not text.startswith(HEADER):
+    if not body.startswith(HEADER.encode()):
         raise StockflowError(f"{path}: line 1: expected header {HEADER!r}")
+    if last is not None:
+        lines = body.rstrip(b"\n").split(b"\n")
+        skipped = max(len(lines) - 1 - last, 0)
+        # Blank lines are skipped by the parser but counted, so line numbers stay true.
+        body = b"\n".join([lines[0], *([b""] * skipped), *lines[1 + skipped :]]) + b"\n"
     quotes, _ = parse(body, "ohlcv", path)
     return quotes

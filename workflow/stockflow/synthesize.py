@@ -143,27 +143,48 @@ def _walk_bars(steps: np.ndarray, n_bars: int) -> np.ndarray:
 def _fit_day(ohlc: np.ndarray, o, h, lo, c) -> None:
     """Turn walk bars into bars from the day's open to its close touching its high and low.
 
-    Subtracting a line (constant within a bar, so bar extremes stay extremes) makes each walk a
-    bridge from 0 to 0; it is scaled to the day's range and laid on the open->close line. Then
-    the excursions beyond the open/close band are stretched onto the day's high and low.
+    The day's high and low are placed where the walk has its own highest and lowest bar, and a
+    piecewise-linear path A runs open -> first extreme -> second extreme -> close. The walk's
+    deviation from its own path through those points (a constant per bar) rides on A, scaled
+    like the walk as a whole and squashed smoothly into the room left above and below A
+    (x -> R x / (R + x)): no bar leaves [low, high], the path approaches an extreme gently, and
+    within a bar the map is increasing, so bar extremes stay extremes. (Stretching only what
+    exceeds the open/close band, as the lesson does, can flatten hours of bars against the high.)
     """
-    t = np.linspace(0.0, 1.0, ohlc.shape[2])
-    ohlc -= ohlc[3][:, -1:] * t
+    n_days, n_bars = ohlc.shape[1:]
+    rows = np.arange(n_days)[:, None]
+    i_hi, i_lo = ohlc[1].argmax(axis=1), ohlc[2].argmin(axis=1)
+    first, second = np.minimum(i_hi, i_lo), np.maximum(i_hi, i_lo)
+    v_first = np.where(i_hi <= i_lo, h[:, 0], lo[:, 0])
+    v_second = np.where(i_hi <= i_lo, lo[:, 0], h[:, 0])
+    knots_x = np.stack([np.zeros(n_days), first, second, np.full(n_days, n_bars - 1.0)], axis=1)
+    close = ohlc[3]
+    walk_y = np.stack(
+        [ohlc[0][:, 0], close[rows[:, 0], first], close[rows[:, 0], second], close[:, -1]], axis=1
+    )
+    day_y = np.stack([o[:, 0], v_first, v_second, c[:, 0]], axis=1)
+    x = np.arange(n_bars, dtype=float)
+    ohlc -= _polyline(knots_x, walk_y, x)
+    anchor = _polyline(knots_x, day_y, x)
     span = ohlc[1].max(axis=1, keepdims=True) - ohlc[2].min(axis=1, keepdims=True)
     ohlc *= (h - lo) / np.where(span > 0, span, 1.0)
-    ohlc += o + (c - o) * t
-    top, bottom = np.maximum(o, c), np.minimum(o, c)
-    peak, trough = ohlc[1].max(axis=1, keepdims=True), ohlc[2].min(axis=1, keepdims=True)
-    up = np.divide(h - top, peak - top, out=np.zeros_like(top), where=peak > top)
-    down = np.divide(bottom - lo, bottom - trough, out=np.zeros_like(top), where=trough < bottom)
-    excess = np.subtract(ohlc, top)
-    np.maximum(excess, 0.0, out=excess)
-    excess *= up - 1.0
-    ohlc += excess
-    np.subtract(ohlc, bottom, out=excess)
-    np.minimum(excess, 0.0, out=excess)
-    excess *= down - 1.0
-    ohlc += excess
+    room_up, room_down = h - anchor, anchor - lo
+    up = np.maximum(ohlc, 0.0)
+    down = np.maximum(-ohlc, 0.0)
+    ohlc[:] = anchor
+    ohlc += np.divide(room_up * up, room_up + up, out=np.zeros_like(up), where=up > 0)
+    ohlc -= np.divide(room_down * down, room_down + down, out=np.zeros_like(down), where=down > 0)
+
+
+def _polyline(knots_x: np.ndarray, knots_y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Per row, the piecewise-linear function through 4 knots (x sorted), evaluated at x."""
+    seg = (x > knots_x[:, 1:2]).astype(np.intp) + (x > knots_x[:, 2:3])
+    x0 = np.take_along_axis(knots_x, seg, axis=1)
+    x1 = np.take_along_axis(knots_x, seg + 1, axis=1)
+    y0 = np.take_along_axis(knots_y, seg, axis=1)
+    y1 = np.take_along_axis(knots_y, seg + 1, axis=1)
+    w = np.divide(x - x0, x1 - x0, out=np.zeros_like(x0), where=x1 > x0)
+    return y0 + (y1 - y0) * w
 
 
 def _round_and_pin(ohlc: np.ndarray, units: np.ndarray, scale: np.ndarray) -> None:
@@ -222,7 +243,7 @@ def synthesize_file(
 ) -> int:
     """Write ``out`` atomically; return the number of bars."""
     n_bars = params.bars_per_day(freq, session_start, session_end)
-    history = quotes.read_csv(src)
+    history = quotes.read_csv(src, last=days)
     if len(history) < days:
         cli.warn(
             f"{ticker}: {src} has {len(history)} days, fewer than synth.days={days}; using all"
