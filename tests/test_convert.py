@@ -149,7 +149,7 @@ def big_json(tmp_path_factory):
     assert cli.run(download.main, ["ge", str(d / "ge.csv")]) == 0
     out = d / "ge.json"
     assert cli.run(synthesize.main, ["ge", str(d / "ge.csv"), str(out), "--days", "200"]) == 0
-    assert out.stat().st_size > 2 * convert.block_bytes(200)
+    assert out.stat().st_size > convert.block_bytes(200)  # several blocks
     return out
 
 
