@@ -178,7 +178,7 @@ def test_a_file_of_several_blocks_logs_progress_per_block_and_one_block_logs_non
     convert.convert_file(str(big_json), str(tmp_path / "many.h5"), memory_mb=200)
     lines = capsys.readouterr().err.splitlines()
     blocks = -(-big_json.stat().st_size // convert.block_bytes(200))
-    assert len(lines) >= 2
+    assert len(lines) >= 1  # one line per block after the first
     assert lines[0].startswith(f"stockflow: {big_json}: ") and ", block 2 of ~" in lines[0]
     assert lines[-1].endswith(f"block {len(lines) + 1} of ~{blocks}")
     assert f" {200 * 480} bars converted" in lines[-1]
