@@ -302,9 +302,9 @@ def with_per_file(r: Run) -> Run:
     return r
 
 
-def inproc_run(files: list[str]) -> Callable[[Path, Path], Run]:
+def inproc_run(files: list[str], threads: int = 1) -> Callable[[Path, Path], Run]:
     def go(out: Path, log: Path) -> Run:
-        r = with_per_file(run([PY, str(INPROC), str(out), *files], log))
+        r = with_per_file(run([PY, str(INPROC), "--threads", str(threads), str(out), *files], log))
         r.extra["process_s"] = r.seconds
         r.seconds = sum(r.extra["per_file_s"].values())  # import excluded
         return r
@@ -353,6 +353,8 @@ def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> li
                   cmd(lambda out: [*lesson, str(out), ref, "--parse-timestamp"]), 1),
         Contender("sf_1", "stockflow CLI, one file",
                   cmd(lambda out: [*sf, ref, str(out / f"{stem(ref)}.h5")]), 1),
+        Contender("sf_1_t2", "stockflow CLI `--threads 2`, one file",
+                  cmd(lambda out: [*sf, ref, str(out / f"{stem(ref)}.h5"), "--threads", "2"]), 1),
         Contender("lesson_loop", "lesson: sequential loop",
                   lambda out, log: with_per_file(run([*lesson, str(out), *files], log)), n),
         Contender("lesson_executor", "lesson: `ProcessPoolExecutor().map`",
@@ -364,6 +366,9 @@ def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> li
                   per_file(cores), n),
         Contender("sf_inproc", "stockflow `convert_file` in one process (imports excluded)",
                   inproc_run(files), n),
+        Contender("sf_inproc_t2",
+                  "stockflow `convert_file(threads=2)` in one process (imports excluded)",
+                  inproc_run(files, 2), n),
         Contender("sf_jobs", f"stockflow `convert --jobs {cores} --outdir DIR FILES...`",
                   cmd(lambda out: [*sf, "--jobs", str(cores), "--outdir", str(out), *files]),
                   n, parallel_convert_available()),
@@ -478,7 +483,7 @@ def measure_scale(scale: Scale, args) -> dict:
     result = {
         "scale": scale.name, "tickers": n, "days": days, "note": scale.note,
         "smoke": smoke(args), "date": now(), "command": command_line(), "reps": args.reps,
-        "cores": args.cores, "parallel_convert": None,
+        "cores": args.cores, "parallel_convert": None, "git": git_revision(),
     }  # fmt: skip
     if scale.convert or scale.prep:
         progress(f"{scale.name}: generating JSON lines ({n} tickers x {days} days)")
