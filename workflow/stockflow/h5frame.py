@@ -9,6 +9,8 @@ single block is written as contiguous arrays, exactly as pandas does.
 import numpy as np
 import tables
 
+from stockflow import StockflowError
+
 # (node prefix, columns, numpy dtype, pandas value_type or None), in pandas' block order
 BLOCKS = (
     ("block0", ("timestamp",), np.int64, "datetime64[ns]"),
@@ -100,3 +102,17 @@ class FrameWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def open_frame(path: str) -> tables.File:
+    """Open a stockflow ``.h5`` for reading; a clear error if it is missing or not ours."""
+    try:
+        h5 = tables.open_file(path, mode="r")
+    except FileNotFoundError:
+        raise StockflowError(f"{path}: no such file") from None
+    except (OSError, tables.HDF5ExtError) as exc:
+        raise StockflowError(f"{path}: not an HDF5 file ({exc})") from None
+    if "/data" not in h5:
+        h5.close()
+        raise StockflowError(f"{path}: no /data node; not written by stockflow.convert")
+    return h5

@@ -19,17 +19,9 @@ COLUMNS = ("ticker", "rows", "size_mb", "data_mb", "ratio", "json_mb", "json_rat
 
 def describe_h5(path: str) -> dict:
     """Rows, bytes on disk, uncompressed bytes and layout of one stockflow ``.h5``."""
-    import tables
+    from stockflow.h5frame import open_frame
 
-    try:
-        h5 = tables.open_file(path, mode="r")
-    except FileNotFoundError:
-        raise StockflowError(f"{path}: no such file") from None
-    except (OSError, tables.HDF5ExtError) as exc:
-        raise StockflowError(f"{path}: not an HDF5 file ({exc})") from None
-    with h5:
-        if "/data" not in h5:
-            raise StockflowError(f"{path}: no /data node; not written by stockflow.convert")
+    with open_frame(path) as h5:
         group = h5.get_node("/data")
         if "table" in group:  # pandas' table layout
             rows, layout = group.table.nrows, "table"

@@ -81,17 +81,9 @@ def read_bars(path: str) -> dict:
     import numpy as np
     import tables
 
-    from stockflow.h5frame import BLOCKS, COLUMNS
+    from stockflow.h5frame import BLOCKS, COLUMNS, open_frame
 
-    try:
-        h5 = tables.open_file(path, mode="r")
-    except FileNotFoundError:
-        raise StockflowError(f"{path}: no such file") from None
-    except (OSError, tables.HDF5ExtError) as exc:
-        raise StockflowError(f"{path}: not an HDF5 file ({exc})") from None
-    with h5:
-        if "/data" not in h5:
-            raise StockflowError(f"{path}: no /data node; not written by stockflow.convert")
+    with open_frame(path) as h5:
         fixed = "/data/axis0" in h5 and "/data/table" not in h5
         if fixed:
             cols = {}
