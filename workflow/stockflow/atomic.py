@@ -1,31 +1,111 @@
 """Write outputs under a temporary name in the same directory, then rename.
 
 A reader (or Snakemake) never sees a half-written file: either the old complete file, the new
-complete file, or none. On any error the temporary file is removed.
+complete file, or none. On any error the temporary file is removed; a job killed outright
+(SIGKILL, node lost) cannot remove it, so the next write of the same target on the same host
+removes temporaries whose process is gone. A failed write names its cause when the file system
+is full or read-only, which HDF5's own errors do not.
 """
 
 import contextlib
+import errno
+import glob
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+
+from stockflow import StockflowError
+
+_HOST = socket.gethostname().replace("-", "_")
+LOW_SPACE_BYTES = 1 << 20  # a write that fails with less than this free ran out of space
+
+
+def temp_path(target: Path, pid: int | None = None) -> Path:
+    # Keep the suffix so libraries that sniff it (HDF5, bz2) behave as for the real name.
+    return target.with_name(
+        f".{target.stem}.tmp-{_HOST}-{os.getpid() if pid is None else pid}{target.suffix}"
+    )
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Keep the suffix so libraries that sniff it (HDF5, bz2) behave as for the real name.
-    tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StockflowError(f"cannot create the directory of {target}: {exc.strerror}") from exc
+    remove_stale_temporaries(target)
+    tmp = temp_path(target)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        cause = None if isinstance(exc, StockflowError) else _storage_problem(exc, target)
+        # Never created (FileNotFoundError) or cannot be (read-only: EROFS even when missing).
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if cause:
+            raise StockflowError(f"cannot write {target}: {cause}") from exc
         raise
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporaries of ``target`` left by dead processes of this host; return them.
+
+    Another host's temporaries (a shared file system) are left alone: their pid means nothing
+    here.
+    """
+    prefix = f".{target.stem}.tmp-{_HOST}-"
+    removed = []
+    for name in glob.glob(glob.escape(str(target.parent / prefix)) + "*" + target.suffix):
+        pid = Path(name).name[len(prefix) : len(Path(name).name) - len(target.suffix)]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+            removed.append(Path(name))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _storage_problem(exc: BaseException, target: Path) -> str | None:
+    """Why a write failed, if the file system is the cause (measured before the cleanup)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{os.strerror(exc.errno)} ({_free(target.parent)} bytes free)"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if not isinstance(exc, Exception):
+        return None
+    try:
+        st = os.statvfs(target.parent)
+    except OSError:
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return f"the file system is read-only ({type(exc).__name__}: {exc})"
+    free = st.f_bavail * st.f_frsize
+    if free < LOW_SPACE_BYTES:
+        return f"no space left on device ({free} bytes free; {type(exc).__name__}: {exc})"
+    return None
+
+
+def _free(directory: Path) -> int:
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return -1
+    return st.f_bavail * st.f_frsize
 
 
 def write_bytes(target: str | os.PathLike, data: bytes | memoryview) -> None:

@@ -12,7 +12,7 @@ PROFILE_ENV = "STOCKFLOW_PROFILE_OUT"
 
 
 def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> int:
-    """Run a stage's main; a StockflowError becomes one clear line on stderr and exit code 1.
+    """Run a stage's main; a StockflowError or OSError becomes one line on stderr and exit code 1.
 
     With ``$STOCKFLOW_PROFILE_OUT`` set, main runs under cProfile and, if it succeeds, its stats
     are written atomically to that path (``pstats``/``snakeviz`` format).
@@ -24,6 +24,9 @@ def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None)
         else:
             main(argv)
     except StockflowError as exc:
+        print(f"stockflow: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a missing input, a refused write: the message names the file
         print(f"stockflow: error: {exc}", file=sys.stderr)
         return 1
     return 0
