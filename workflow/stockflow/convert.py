@@ -22,6 +22,9 @@ COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 PRICES = ("open", "high", "low", "close")
 HDF5_KEY = "/data"
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
+# HDF5 holds timestamps as int64 nanoseconds (pandas' datetime64[ns]): whole seconds from
+# 1677-09-21 00:12:44 to 2262-04-11 23:47:16. Outside, seconds * 1e9 would wrap around silently.
+NS_MIN_S, NS_MAX_S = -(2**63) // 10**9 + 1, (2**63 - 1) // 10**9
 
 
 def block_bytes(memory_mb: int) -> int:
@@ -95,6 +98,8 @@ def iter_batches(path: str, threads: int = 1, memory_mb: int = 512):
             for batch in table.combine_chunks().to_batches():
                 if any(batch.column(i).null_count for i in range(len(COLUMNS))):
                     raise StockflowError(first_bad_line(path) or f"{path}: some bars lack a value")
+                if not _stamps_in_range(batch):
+                    raise StockflowError(first_bad_line(path) or f"{path}: timestamp out of range")
                 rows += batch.num_rows
                 yield batch
             if n > 1:  # progress of a file of several blocks, once each block is written
@@ -120,6 +125,15 @@ def _blocks(batch):
     ts = _values(batch.column(0), np.int64) * np.int64(1_000_000_000)  # seconds -> ns
     prices = np.column_stack([_values(batch.column(i), np.float64) for i in range(1, 5)])
     return [ts[:, None], prices, _values(batch.column(5), np.int64)[:, None]]
+
+
+def _stamps_in_range(batch) -> bool:
+    import pyarrow.compute as pc
+
+    if batch.num_rows == 0:
+        return True
+    lo, hi = pc.min_max(batch.column(0).cast("int64")).values()
+    return NS_MIN_S <= lo.as_py() and hi.as_py() <= NS_MAX_S
 
 
 def first_bad_line(path: str) -> str | None:
@@ -159,9 +173,15 @@ def _bar_problem(line: str) -> str | None:
     import datetime as dt
 
     try:
-        dt.datetime.fromisoformat(stamp)
+        when = dt.datetime.fromisoformat(stamp)
     except ValueError:
         return f"'timestamp' {stamp!r} is not a valid date and time"
+    seconds = (when - dt.datetime(1970, 1, 1)) // dt.timedelta(seconds=1)
+    if not NS_MIN_S <= seconds <= NS_MAX_S:
+        return (
+            f"'timestamp' {stamp!r} is outside what HDF5/pandas datetime64[ns] holds "
+            "(1677-09-21 00:12:44 to 2262-04-11 23:47:16)"
+        )
     for key in PRICES:
         value = rec[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -169,6 +189,8 @@ def _bar_problem(line: str) -> str | None:
     volume = rec["volume"]
     if isinstance(volume, bool) or not isinstance(volume, int):
         return f"'volume' must be an integer, got {volume!r}"
+    if not -(2**63) <= volume < 2**63:
+        return f"'volume' {volume} is outside the 64-bit integer range"
     return None
 
 
@@ -192,7 +214,9 @@ def _write_fixed(batches, tmp, complevel, complib) -> int:
 def _write_table(batches, tmp, complevel, complib) -> int:
     import pandas as pd
 
-    rows = 0
+    from stockflow.h5frame import checksum
+
+    rows, sums = 0, dict.fromkeys(COLUMNS, 0)
     opts = {"complevel": complevel, "complib": complib or "blosc:lz4"} if complevel else {}
     with pd.HDFStore(tmp, mode="w", **opts) as store:
         for batch in batches:
@@ -201,7 +225,30 @@ def _write_table(batches, tmp, complevel, complib) -> int:
             df.index = pd.RangeIndex(rows, rows + len(df))
             store.append(HDF5_KEY, df, format="table")
             rows += len(df)
+            sums = {c: (sums[c] + checksum(df[c].to_numpy())) % 2**64 for c in COLUMNS}
+    _verify_table(tmp, rows, sums)
     return rows
+
+
+def _verify_table(path, rows: int, sums: dict[str, int]) -> None:
+    """As h5frame.verify_written, for the table layout: PyTables ignores a failed close."""
+    import errno
+
+    import pandas as pd
+
+    from stockflow.h5frame import checksum
+
+    try:
+        back = pd.read_hdf(path, HDF5_KEY)
+        bad = [c for c in COLUMNS if checksum(back[c].to_numpy()) != sums[c]]
+        if len(back) != rows or bad:
+            raise ValueError(f"read back {len(back)} of {rows} rows; columns differing: {bad}")
+    except Exception as exc:
+        raise OSError(
+            errno.EIO,
+            f"the HDF5 file is incomplete after writing, although HDF5 reported no error ({exc})",
+            str(path),
+        ) from exc
 
 
 def convert_file(

@@ -4,7 +4,14 @@ pandas' "fixed" layout is plain PyTables nodes plus a few attributes; writing th
 saves the ~0.25 s import of pandas in every convert job. A file that arrives in several blocks
 is appended to extendable (chunked) arrays, so any size streams through in bounded memory; a
 single block is written as contiguous arrays, exactly as pandas does.
+
+HDF5 buffers metadata and chunks until the file is closed, and PyTables ignores a failed close:
+on a full disk it leaves a file with no /data and raises nothing (measured: every write that ran
+out of room during the close). So a written file is read back and checked against a checksum of
+what was appended before it may be renamed into place.
 """
+
+import errno
 
 import numpy as np
 import tables
@@ -33,7 +40,9 @@ class FrameWriter:
         self._growable = growable
         self._nodes: list | None = None
         self.rows = 0
-        self._h5 = tables.open_file(str(path), mode="w")
+        self._path = str(path)
+        self._sums: list[int] = []  # per node in NODES order: checksum of what was appended
+        self._h5 = tables.open_file(self._path, mode="w")
         self._group = self._h5.create_group("/", key.strip("/"))
         a = self._group._v_attrs
         a.pandas_type = "frame"
@@ -87,21 +96,56 @@ class FrameWriter:
             axis.attrs.kind = "integer"
             axis.attrs.name = None
             self._nodes.append(axis)
+            self._sums = [0] * len(self._nodes)
         elif not self._growable:
             raise ValueError("a FrameWriter with growable=False takes exactly one append")
         else:
             for node, values in zip(self._nodes, [*blocks, index], strict=True):
                 node.append(values)
+        self._sums = [
+            (s + checksum(v)) % 2**64 for s, v in zip(self._sums, [*blocks, index], strict=True)
+        ]
         self.rows += n
 
-    def close(self) -> None:
+    def close(self, verify: bool = True) -> None:
         self._h5.close()
+        if verify and self._nodes is not None:
+            verify_written(self._path, self.rows, dict(zip(NODES, self._sums, strict=True)))
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        self.close(verify=exc_type is None)
+
+
+NODES = tuple(f"{p}_values" for p, *_ in BLOCKS) + ("axis1",)
+
+
+def checksum(values: np.ndarray) -> int:
+    """The wrapping sum of an array's 64-bit words: a lost or zeroed chunk changes it."""
+    return int(np.ascontiguousarray(values).view(np.uint64).sum(dtype=np.uint64))
+
+
+def verify_written(path: str, rows: int, sums: dict[str, int]) -> None:
+    """Read back every node of a just-written frame; OSError(EIO) if anything is missing."""
+    try:
+        with tables.open_file(path, mode="r") as h5:
+            for name, expected in sums.items():
+                node = h5.get_node("/data", name)
+                if node.shape[0] != rows:
+                    raise ValueError(f"/data/{name} has {node.shape[0]} rows, wrote {rows}")
+                got = 0
+                for start in range(0, rows, CHUNK_ROWS):
+                    got = (got + checksum(node[start : start + CHUNK_ROWS])) % 2**64
+                if got != expected:
+                    raise ValueError(f"/data/{name} reads back different from what was written")
+    except Exception as exc:
+        raise OSError(
+            errno.EIO,
+            f"the HDF5 file is incomplete after writing, although HDF5 reported no error ({exc})",
+            path,
+        ) from exc
 
 
 def open_frame(path: str) -> tables.File:
