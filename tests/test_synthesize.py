@@ -169,6 +169,14 @@ def test_more_days_than_the_history_uses_all_with_a_warning(tmp_path, capsys):
     assert len(load(tmp_path / "two.json")) == 960
 
 
+def test_a_single_day_history_makes_that_days_bars_with_a_warning(tmp_path, capsys):
+    day = quotes.Quote(dt.date(2020, 1, 2), 10.0, 11.0, 9.0, 10.5, 1000)
+    src = tmp_path / "one.csv"
+    src.write_bytes(quotes.to_csv([day]))
+    check_bars_respect_days(load(synth(src, tmp_path / "one.json", "--days", 5)), [day], 480)
+    assert "has 1 day, fewer than synth.days=5; using all" in capsys.readouterr().err
+
+
 def test_lines_are_exactly_what_json_dumps_writes(aapl_csv, tmp_path):
     out = synth(aapl_csv, tmp_path / "aapl.json", "--days", 40)
     lines = out.read_text().splitlines(keepends=True)

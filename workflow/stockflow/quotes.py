@@ -12,7 +12,13 @@ from stockflow import StockflowError
 
 HEADER = "date,open,high,low,close,volume"
 FORMATS = ("quantquote", "ohlcv")
+# Exchanges close for weekends, holidays and the odd emergency (at most 7 calendar days between
+# trading days in 1998-2013, after 11 September 2001); a longer gap is probably missing data.
+MAX_GAP_DAYS = 7
 OHLCV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
+# Bars carry at most this many decimals (synthesize pins each day's OHLC exactly at its own
+# precision); a source price with more, such as 0.30000000000000004, is rounded here, warned.
+PRICE_DECIMALS = 8
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ def parse(body: bytes, fmt: str, where: str) -> tuple[list[Quote], list[str]]:
 
     ``where`` names the ticker and source in every message. Raises StockflowError on anything that
     is not a clean daily OHLCV series: HTML pages, empty bodies, wrong columns, bad numbers,
-    inconsistent high/low, duplicate dates.
+    inconsistent high/low, duplicate dates. Tolerated with a warning: unsorted rows (sorted),
+    gaps of more than MAX_GAP_DAYS, volume 0 on a day whose price moved.
     """
     if fmt not in FORMATS:
         raise StockflowError(f"{where}: unknown source format {fmt!r}; expected one of {FORMATS}")
@@ -117,6 +124,8 @@ def _date(field: str, ctx: str) -> dt.date:
 
 
 def _number(field: str, name: str, ctx: str) -> float:
+    if not field:
+        raise StockflowError(f"{ctx}: {name} is empty; expected a number")
     try:
         value = float(field)
     except ValueError:
@@ -134,7 +143,7 @@ def _quote(date: dt.date, fields: list[str], ctx: str) -> Quote:
             f"{ctx}: prices must be positive, got open={o} high={h} low={lo} close={c}"
         )
     if h < lo:
-        raise StockflowError(f"{ctx}: high {h} is below low {lo}")
+        raise StockflowError(f"{ctx}: high {h} is below low {lo}; expected low <= high")
     for name, value in (("open", o), ("close", c)):
         if not lo <= value <= h:
             raise StockflowError(
@@ -155,11 +164,71 @@ def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote
                 "expected one row per day"
             )
         seen[q.date] = no
-    quotes = [q for _, q in rows]
-    if any(a.date > b.date for a, b in itertools.pairwise(quotes)):
+    if any(a.date > b.date for (_, a), (_, b) in itertools.pairwise(rows)):
         warnings.append(f"{where}: rows were not in date order; sorted them")
-        quotes.sort(key=lambda q: q.date)
-    return quotes, warnings
+        rows = sorted(rows, key=lambda row: row[1].date)
+    rows, rounded = _round_prices(rows, where)
+    if rounded:
+        no, q = rounded[0]
+        warnings.append(
+            f"{where}: {len(rounded)} day(s) have prices with more than {PRICE_DECIMALS} "
+            f"decimals (first: {q.date}, line {no}: open={q.open!r} high={q.high!r} "
+            f"low={q.low!r} close={q.close!r}); rounded them to {PRICE_DECIMALS} decimals"
+        )
+    # Not errors (the bars stay true to the quotes), but worth a look: say so in the log.
+    gaps = [
+        (no, a.date, b.date)
+        for (_, a), (no, b) in itertools.pairwise(rows)
+        if (b.date - a.date).days > MAX_GAP_DAYS
+    ]
+    if gaps:
+        no, a, b = max(gaps, key=lambda g: g[2] - g[1])
+        warnings.append(
+            f"{where}: {len(gaps)} gap(s) of more than {MAX_GAP_DAYS} calendar days between rows "
+            f"(longest: {a} to {b}, {(b - a).days} days, line {no}); missing data? "
+            "No bars are made for the days in between"
+        )
+    # A day with no trades is flat; volume 0 with a price range contradicts itself.
+    silent = [(no, q) for no, q in rows if q.volume == 0 and q.high > q.low]
+    if silent:
+        no, q = silent[0]
+        warnings.append(
+            f"{where}: {len(silent)} day(s) have volume 0 although the price moved "
+            f"(first: {q.date}, line {no}, low {q.low}, high {q.high}); their bars have volume 0"
+        )
+    return [q for _, q in rows], warnings
+
+
+def _round_prices(rows: list[tuple[int, Quote]], where: str):
+    """Rows whose day cannot be written at PRICE_DECIMALS or fewer get their prices rounded to
+    PRICE_DECIMALS; return the rows and the original rows that changed. Rounding is monotone:
+    low <= open, close <= high still holds."""
+    scale = 10.0**PRICE_DECIMALS
+    out, changed = [], []
+    for no, q in rows:
+        prices = (q.open, q.high, q.low, q.close)
+        if day_decimals(prices) is not None:
+            out.append((no, q))
+            continue
+        rounded = [round(p * scale) / scale for p in prices]
+        if rounded[2] <= 0:
+            raise StockflowError(
+                f"{where}: line {no}: low {q.low!r} rounds to 0 at {PRICE_DECIMALS} decimals; "
+                "expected prices of at least 1e-8"
+            )
+        changed.append((no, q))
+        out.append((no, Quote(q.date, *rounded, q.volume)))
+    return out, changed
+
+
+def day_decimals(prices) -> int | None:
+    """The fewest decimals d <= PRICE_DECIMALS at which every price is exact, as synthesize
+    tests it (rint(p * 10**d) / 10**d == p; Python's round is numpy's rint), or None."""
+    for d in range(PRICE_DECIMALS + 1):
+        scale = 10.0**d
+        if all(round(p * scale) / scale == p for p in prices):
+            return d
+    return None
 
 
 def to_csv(quotes: list[Quote]) -> bytes:

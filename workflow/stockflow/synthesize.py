@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from stockflow import StockflowError, atomic, cli, jsonlines, params, quotes  # noqa: E402
 
 TICKS_PER_BAR = 5  # as the lesson: a 12 s walk resampled to 1-minute bars
-MAX_DECIMALS = 8
+MAX_DECIMALS = quotes.PRICE_DECIMALS  # sources are rounded to it (stockflow.quotes)
 CHUNK_DAYS = 32  # bounds memory and keeps a chunk's working arrays in cache
 
 
@@ -245,9 +245,8 @@ def synthesize_file(
     n_bars = params.bars_per_day(freq, session_start, session_end)
     history = quotes.read_csv(src, last=days)
     if len(history) < days:
-        cli.warn(
-            f"{ticker}: {src} has {len(history)} days, fewer than synth.days={days}; using all"
-        )
+        n = f"{len(history)} day" + ("s" if len(history) != 1 else "")
+        cli.warn(f"{ticker}: {src} has {n}, fewer than synth.days={days}; using all")
     chosen = history[-days:]
     with atomic.atomic_path(out) as tmp, open(tmp, "wb") as fh:
         for i in range(0, len(chosen), CHUNK_DAYS):
