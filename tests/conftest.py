@@ -1,6 +1,7 @@
 """Shared fixtures: real Snakemake runs in temp dirs, a real HTTP server on 127.0.0.1."""
 
 import http.server
+import os
 import re
 import subprocess
 import sys
@@ -127,3 +128,57 @@ def http_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+# --- the fault suite's figures (tests/faults) ----------------------------------------------------
+# Each fault test records what it measured, before asserting it; the session prints one row per
+# fault class. STOCKFLOW_FAULT_TABLE=path also writes that table as Markdown (the README's table).
+
+FAULT_TABLE_ENV = "STOCKFLOW_FAULT_TABLE"
+_FAULTS = pytest.StashKey[list]()
+
+
+class FaultLedger:
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def record(self, fault_class: str, case: str, outcome: str, data_lost: int, corrupt: int):
+        """One injected fault: what happened, outputs lost, corrupt outputs taken as done."""
+        self._rows.append((fault_class, case, outcome, data_lost, corrupt))
+
+
+@pytest.fixture
+def fault_ledger(request) -> FaultLedger:
+    return FaultLedger(request.config.stash.setdefault(_FAULTS, []))
+
+
+def fault_table(rows: list) -> str:
+    classes: dict[str, list] = {}
+    for row in rows:
+        classes.setdefault(row[0], []).append(row)
+    lines = [
+        "| fault class | cases tried | outcome | data lost | corrupt outputs accepted |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for name, group in classes.items():
+        outcomes = "; ".join(dict.fromkeys(r[2] for r in group))
+        lost = sum(r[3] for r in group)
+        corrupt = sum(r[4] for r in group)
+        lines.append(f"| {name} | {len(group)} | {outcomes} | {lost} | {corrupt} |")
+    return "\n".join(lines) + "\n"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    rows = config.stash.get(_FAULTS, [])
+    if not rows:
+        return
+    table = fault_table(rows)
+    terminalreporter.write_sep("=", "fault suite figures")
+    terminalreporter.write(table)
+    for fault_class, case, outcome, lost, corrupt in rows:
+        terminalreporter.write_line(
+            f"  {fault_class} / {case}: {outcome} (lost {lost}, corrupt {corrupt})"
+        )
+    out = os.environ.get(FAULT_TABLE_ENV)
+    if out:
+        Path(out).write_text(table)

@@ -1,0 +1,154 @@
+"""The fault suite's tools: clean reference runs, an audit of a work directory against one, and
+file systems that fill up or refuse writes.
+
+A fault test injects one fault into a real Snakemake run, lets the workflow (and a rerun, where
+recovery is the point) finish, then audits every ticker's outputs against a clean run of the
+same config: an output that is missing is data lost; one that exists under its final name but
+differs from the clean run, or cannot be read, is a corrupt output accepted.
+"""
+
+import atexit
+import contextlib
+import functools
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+from conftest import snakemake, write_config
+
+STAGES = {
+    "quotes": "resources/quotes/{t}.csv",
+    "json": "results/json/{t}.json",
+    "hdf5": "results/hdf5/{t}.h5",
+}
+OUTPUT_DIRS = ("resources/quotes", "results/json", "results/hdf5")
+
+
+def data_targets(tickers) -> list[str]:
+    """The three data outputs of each ticker (no charts: the faults are in the data path)."""
+    return [STAGES["hdf5"].format(t=t) for t in tickers]
+
+
+@functools.cache
+def _reference(tickers: tuple[str, ...], overrides: str) -> Path:
+    workdir = Path(tempfile.mkdtemp(prefix="stockflow-reference-"))
+    atexit.register(shutil.rmtree, workdir, True)
+    write_config(workdir, tickers=list(tickers), **json.loads(overrides))
+    snakemake(workdir, *data_targets(tickers))
+    return workdir
+
+
+def reference(tickers, **overrides) -> Path:
+    """The work directory of a clean run of ``tickers`` (made once per session and config)."""
+    return _reference(tuple(tickers), json.dumps(overrides, sort_keys=True))
+
+
+def same_output(path: Path, ref: Path) -> bool:
+    """Same bytes for CSV and JSON; for HDF5 the frame read back (pandas.read_hdf) is equal."""
+    if path.suffix != ".h5":
+        return path.read_bytes() == ref.read_bytes()
+    try:
+        got = pd.read_hdf(path, "data")
+    except Exception:  # any failure to read is a corrupt file
+        return False
+    want = pd.read_hdf(ref, "data")
+    try:
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
+def audit(workdir: Path, ref_dir: Path, done=(), absent=()) -> tuple[int, int, list[str]]:
+    """(data lost, corrupt outputs accepted, what was found) for a finished work directory.
+
+    ``done``: tickers whose every output must be there and equal the clean run; ``absent``:
+    tickers whose input was bad, so none of the outputs listed in STAGES after the failing stage
+    may exist (``absent`` maps ticker -> first stage that must be missing).
+    """
+    lost, corrupt, found = 0, 0, []
+    for t in done:
+        for stage, template in STAGES.items():
+            path, ref = workdir / template.format(t=t), ref_dir / template.format(t=t)
+            if not path.exists():
+                lost += 1
+                found.append(f"{t} {stage}: missing")
+            elif not same_output(path, ref):
+                corrupt += 1
+                found.append(f"{t} {stage}: differs from the clean run")
+    absent = dict.fromkeys(absent, "quotes") if not isinstance(absent, dict) else absent
+    for t, first in absent.items():
+        names = list(STAGES)
+        for stage in names[names.index(first) :]:
+            path = workdir / STAGES[stage].format(t=t)
+            if path.exists():
+                corrupt += 1
+                found.append(f"{t} {stage}: exists although its input was bad")
+    return lost, corrupt, found
+
+
+def corrupt_present(workdir: Path, ref_dir: Path, tickers) -> list[str]:
+    """Outputs that exist under their final name but differ from the clean run (or are
+    unreadable): what a crash must never leave, since Snakemake would take them as done."""
+    return [
+        STAGES[stage].format(t=t)
+        for t in tickers
+        for stage in STAGES
+        if (workdir / STAGES[stage].format(t=t)).exists()
+        and not same_output(
+            workdir / STAGES[stage].format(t=t), ref_dir / STAGES[stage].format(t=t)
+        )
+    ]
+
+
+def temp_leftovers(workdir: Path) -> list[str]:
+    """Temporary files of interrupted writes (stockflow.atomic names them .NAME.tmp-*)."""
+    return sorted(
+        str(p.relative_to(workdir))
+        for d in OUTPUT_DIRS
+        if (workdir / d).is_dir()
+        for p in (workdir / d).glob(".*.tmp-*")
+    )
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str = "1m", readonly: bool = False) -> Iterator[Path]:
+    """A real file system of ``size`` mounted on ``path`` (needs root, as README command 2)."""
+    path.mkdir(parents=True, exist_ok=True)
+    opts = f"size={size},mode=0755" + (",ro" if readonly else "")
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", opts, "stockflow-fault", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"cannot mount a tmpfs on {path} (the fault suite runs as root, like README "
+            f"command 2): {proc.stderr.strip()}"
+        )
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[Path]:
+    """``path`` bind-mounted onto itself read-only: refused even to root, unlike chmod."""
+    path.mkdir(parents=True, exist_ok=True)
+    for cmd in (
+        ["mount", "--bind", str(path), str(path)],
+        ["mount", "-o", "remount,bind,ro", str(path)],
+    ):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            subprocess.run(["umount", "-l", str(path)], check=False)
+            raise AssertionError(f"cannot make {path} read-only: {proc.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
