@@ -23,7 +23,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connect-timeout", type=float, default=10.0)
     p.add_argument("--read-timeout", type=float, default=30.0)
     p.add_argument("--retries", type=int, default=3)
-    p.add_argument("--backoff", type=float, default=0.5, help="seconds; doubles per retry")
+    p.add_argument(
+        "--backoff", type=float, default=0.5, help="seconds: retries wait 0, 2x, 4x, ... this"
+    )
     p.add_argument("--max-bytes", type=int, default=50_000_000)
     return p.parse_args(argv)
 
