@@ -83,30 +83,23 @@ def _alive(pid: int) -> bool:
 
 def _storage_problem(exc: BaseException, target: Path) -> str | None:
     """Why a write failed, if the file system is the cause (measured before the cleanup)."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"{os.strerror(exc.errno)} ({_free(target.parent)} bytes free)"
-    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
-        return "the file system is read-only"
     if not isinstance(exc, Exception):
         return None
     try:
         st = os.statvfs(target.parent)
     except OSError:
         return None
-    if st.f_flag & os.ST_RDONLY:
-        return f"the file system is read-only ({type(exc).__name__}: {exc})"
     free = st.f_bavail * st.f_frsize
-    if free < LOW_SPACE_BYTES:
-        return f"no space left on device ({free} bytes free; {type(exc).__name__}: {exc})"
+    code = exc.errno if isinstance(exc, OSError) else None
+    # HDF5 hides errno behind its own errors (or our read-back's EIO): the file system's
+    # state tells then.
+    told = code in (errno.EROFS, errno.ENOSPC, errno.EDQUOT)
+    detail = "" if told else f"; {type(exc).__name__}: {exc}"
+    if code == errno.EROFS or (not told and st.f_flag & os.ST_RDONLY):
+        return f"the file system is read-only{detail}"
+    if code in (errno.ENOSPC, errno.EDQUOT) or (not told and free < LOW_SPACE_BYTES):
+        return f"no space left on device ({free} bytes free{detail})"
     return None
-
-
-def _free(directory: Path) -> int:
-    try:
-        st = os.statvfs(directory)
-    except OSError:
-        return -1
-    return st.f_bavail * st.f_frsize
 
 
 def write_bytes(target: str | os.PathLike, data: bytes | memoryview) -> None:

@@ -232,23 +232,15 @@ def _write_table(batches, tmp, complevel, complib) -> int:
 
 def _verify_table(path, rows: int, sums: dict[str, int]) -> None:
     """As h5frame.verify_written, for the table layout: PyTables ignores a failed close."""
-    import errno
-
     import pandas as pd
 
-    from stockflow.h5frame import checksum
+    from stockflow.h5frame import checksum, reading_back
 
-    try:
+    with reading_back(path):
         back = pd.read_hdf(path, HDF5_KEY)
         bad = [c for c in COLUMNS if checksum(back[c].to_numpy()) != sums[c]]
         if len(back) != rows or bad:
             raise ValueError(f"read back {len(back)} of {rows} rows; columns differing: {bad}")
-    except Exception as exc:
-        raise OSError(
-            errno.EIO,
-            f"the HDF5 file is incomplete after writing, although HDF5 reported no error ({exc})",
-            str(path),
-        ) from exc
 
 
 def convert_file(

@@ -11,7 +11,9 @@ out of room during the close). So a written file is read back and checked agains
 what was appended before it may be renamed into place.
 """
 
+import contextlib
 import errno
+from collections.abc import Iterator
 
 import numpy as np
 import tables
@@ -127,25 +129,31 @@ def checksum(values: np.ndarray) -> int:
     return int(np.ascontiguousarray(values).view(np.uint64).sum(dtype=np.uint64))
 
 
-def verify_written(path: str, rows: int, sums: dict[str, int]) -> None:
-    """Read back every node of a just-written frame; OSError(EIO) if anything is missing."""
+@contextlib.contextmanager
+def reading_back(path: str) -> Iterator[None]:
+    """Checks of a just-written file: any failure becomes OSError(EIO) naming the file."""
     try:
-        with tables.open_file(path, mode="r") as h5:
-            for name, expected in sums.items():
-                node = h5.get_node("/data", name)
-                if node.shape[0] != rows:
-                    raise ValueError(f"/data/{name} has {node.shape[0]} rows, wrote {rows}")
-                got = 0
-                for start in range(0, rows, CHUNK_ROWS):
-                    got = (got + checksum(node[start : start + CHUNK_ROWS])) % 2**64
-                if got != expected:
-                    raise ValueError(f"/data/{name} reads back different from what was written")
+        yield
     except Exception as exc:
         raise OSError(
             errno.EIO,
             f"the HDF5 file is incomplete after writing, although HDF5 reported no error ({exc})",
-            path,
+            str(path),
         ) from exc
+
+
+def verify_written(path: str, rows: int, sums: dict[str, int]) -> None:
+    """Read back every node of a just-written frame; OSError(EIO) if anything is missing."""
+    with reading_back(path), tables.open_file(path, mode="r") as h5:
+        for name, expected in sums.items():
+            node = h5.get_node("/data", name)
+            if node.shape[0] != rows:
+                raise ValueError(f"/data/{name} has {node.shape[0]} rows, wrote {rows}")
+            got = 0
+            for start in range(0, rows, CHUNK_ROWS):
+                got = (got + checksum(node[start : start + CHUNK_ROWS])) % 2**64
+            if got != expected:
+                raise ValueError(f"/data/{name} reads back different from what was written")
 
 
 def open_frame(path: str) -> tables.File:
