@@ -9,13 +9,17 @@ import pytest
 from stockflow import cli, convert, download, synthesize
 
 
+def synthesized(d, ticker: str, days: int):
+    """The JSON lines of ``days`` days of ``ticker``, made by the real download and synthesize."""
+    csv, out = d / f"{ticker}.csv", d / f"{ticker}.json"
+    assert cli.run(download.main, [ticker, str(csv)]) == 0
+    assert cli.run(synthesize.main, [ticker, str(csv), str(out), "--days", str(days)]) == 0
+    return out
+
+
 @pytest.fixture(scope="module")
 def bars_json(tmp_path_factory):
-    d = tmp_path_factory.mktemp("bars")
-    assert cli.run(download.main, ["ibm", str(d / "ibm.csv")]) == 0
-    out = d / "ibm.json"
-    assert cli.run(synthesize.main, ["ibm", str(d / "ibm.csv"), str(out), "--days", "60"]) == 0
-    return out
+    return synthesized(tmp_path_factory.mktemp("bars"), "ibm", 60)
 
 
 def lesson(path) -> pd.DataFrame:
@@ -145,10 +149,7 @@ def test_cli_in_a_fresh_process(bars_json, tmp_path):
 @pytest.fixture(scope="module")
 def big_json(tmp_path_factory):
     """~11 MB of bars: several Arrow blocks at the smallest memory budget."""
-    d = tmp_path_factory.mktemp("big")
-    assert cli.run(download.main, ["ge", str(d / "ge.csv")]) == 0
-    out = d / "ge.json"
-    assert cli.run(synthesize.main, ["ge", str(d / "ge.csv"), str(out), "--days", "200"]) == 0
+    out = synthesized(tmp_path_factory.mktemp("big"), "ge", 200)
     assert out.stat().st_size > convert.block_bytes(200)  # several blocks
     return out
 
