@@ -14,7 +14,7 @@ include: "workflow/rules/download.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/convert.smk"
 include: "workflow/rules/benchmarks.smk"
-include: "workflow/rules/profiles.smk"
+include: "workflow/rules/cprofile.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -24,4 +24,4 @@ rule all:
         expand(HDF5, ticker=TICKERS),
         BENCH_SUMMARY,
         REPORT_TARGETS,
-        PROFILE_TARGETS,
+        CPROFILE_TARGETS,

@@ -251,9 +251,9 @@ def convert_section(res: dict) -> list[str]:
         f"process took {secs(wall)} s with imports. The lesson's pools use their defaults "
         f"(`os.cpu_count()` workers). "
         + (
-            "`python -m stockflow.convert --jobs` was available."
+            "`python -m stockflow.convert_pool --jobs` was available."
             if res.get("parallel_convert")
-            else "`python -m stockflow.convert` had no `--jobs`/`--outdir` in this checkout."
+            else "`python -m stockflow.convert_pool` was not available in this checkout."
         )
         + " Snakemake ran `--until convert --rerun-triggers mtime` after `results/hdf5` was "
         "deleted; its job stats were checked to hold only the convert jobs. Of its "

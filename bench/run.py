@@ -292,8 +292,10 @@ def stem(path: str) -> str:
 
 
 def parallel_convert_available() -> bool:
-    """Does `python -m stockflow.convert` take --jobs N --outdir DIR FILES...?"""
-    r = subprocess.run([PY, "-m", "stockflow.convert", "--help"], capture_output=True, text=True)
+    """Does `python -m stockflow.convert_pool` take --jobs N --outdir DIR FILES...?"""
+    r = subprocess.run(
+        [PY, "-m", "stockflow.convert_pool", "--help"], capture_output=True, text=True
+    )
     return r.returncode == 0 and "--jobs" in r.stdout and "--outdir" in r.stdout
 
 
@@ -335,6 +337,7 @@ def snakemake_convert_run(data: Path, n_files: int, cores: int) -> Callable[[Pat
 def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> list[Contender]:
     lesson = [PY, str(LESSON), "convert"]
     sf = [PY, "-m", "stockflow.convert"]
+    pool = [PY, "-m", "stockflow.convert_pool"]
 
     def cmd(argv: Callable[[Path], list[str]]) -> Callable[[Path, Path], Run]:
         return lambda out, log: run(argv(out), log)
@@ -369,8 +372,8 @@ def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> li
         Contender("sf_inproc_t2",
                   "stockflow `convert_file(threads=2)` in one process (imports excluded)",
                   inproc_run(files, 2), n),
-        Contender("sf_jobs", f"stockflow `convert --jobs {cores} --outdir DIR FILES...`",
-                  cmd(lambda out: [*sf, "--jobs", str(cores), "--outdir", str(out), *files]),
+        Contender("sf_jobs", f"stockflow `convert_pool --jobs {cores} --outdir DIR FILES...`",
+                  cmd(lambda out: [*pool, "--jobs", str(cores), "--outdir", str(out), *files]),
                   n, parallel_convert_available()),
         Contender("snakemake", f"`snakemake --cores {cores} --until convert`",
                   snakemake_convert_run(data, len(files), cores)),

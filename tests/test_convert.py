@@ -232,7 +232,7 @@ def test_parallel_map_cli_converts_the_good_files_and_reports_the_bad(bars_json,
     bad.write_text(GOOD + "\n" + "{nope\n")
     outdir = tmp_path / "h5"
     proc = subprocess.run(
-        [sys.executable, "-m", "stockflow.convert", "--jobs", "2", "--outdir", str(outdir),
+        [sys.executable, "-m", "stockflow.convert_pool", "--jobs", "2", "--outdir", str(outdir),
          str(bars_json), str(good2), str(bad)],
         capture_output=True,
         text=True,

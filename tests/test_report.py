@@ -9,7 +9,21 @@ from pathlib import Path
 import pytest
 from conftest import jobs_run, snakemake, write_config
 from PIL import Image
-from stockflow import cli, convert, download, inventory, plots, synthesize
+from stockflow import (
+    bench_charts,
+    benchfiles,
+    cli,
+    convert,
+    download,
+    h5frame,
+    inventory,
+    plots,
+    registry,
+    schedule,
+    synthesize,
+    tabular,
+    ticker_charts,
+)
 
 TICKERS = ["aapl", "ibm"]
 # Every entry of the report: (file under results/plots/, a phrase of its caption).
@@ -39,55 +53,23 @@ def assert_is_a_real_chart(path: Path) -> None:
 # --- the timeline, from benchmark files ---------------------------------------------------------
 
 
-def job(rule, start, end, ticker=None):
-    return plots.Job(rule, ticker, float(start), float(end))
-
-
-def test_lanes_are_the_cores_in_use():
-    jobs = [job("a", 0, 2), job("b", 0, 1), job("c", 1, 3), job("d", 2, 3)]
-    assert plots.assign_lanes(jobs) == 2
-    assert [j.lane for j in jobs] == [1, 0, 0, 1]  # b (ends first) opens slot 0
-
-
-def test_critical_path_walks_back_through_the_job_each_one_waited_for():
-    chain = [job("download", 0, 1), job("synthesize", 1, 3), job("convert", 3, 4)]
-    other = [job("download", 0, 0.5), job("synthesize", 0.5, 1.5)]
-    path = plots.critical_path(chain + other)
-    assert path == chain[::-1]
-    assert all(j.critical for j in chain) and not any(j.critical for j in other)
-    assert plots.covered(chain + other) == 4.0
-
-
-def test_critical_path_prefers_what_ended_before_over_what_overlaps():
-    convert = job("convert", 0, 1.0)
-    overlapping = job("synthesize", 0.95, 1.1)  # ends within the slack, after the start
-    chart = job("plot_ticker", 1.02, 3)
-    assert plots.critical_path([convert, overlapping, chart]) == [chart, convert]
-    # with nothing that ended before, a job ending within the slack still counts
-    assert plots.critical_path([overlapping, chart]) == [chart, overlapping]
-
-
-def test_concurrency_counts_jobs_running():
-    times, counts = plots.concurrency([job("a", 10, 12), job("b", 11, 13)], t0=10)
-    assert list(zip(times, counts, strict=True)) == [(0, 0), (0, 1), (1, 2), (2, 1), (3, 0)]
-
-
 def bench(path: Path, seconds: float, end: float) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:01\t50.0\n")
     os.utime(path, (end, end))
 
 
-def test_timeline_jobs_start_at_the_benchmark_mtime_minus_its_seconds(tmp_path):
+def test_timeline_jobs_start_at_the_benchmark_mtime_minus_its_seconds(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rules = registry.RULES
     t = 1_700_000_000.0
-    bench(tmp_path / "download/aapl.tsv", 2.0, t - 500)  # an earlier run
-    bench(tmp_path / "download/ibm.tsv", 1.0, t + 1)
-    bench(tmp_path / "convert/aapl.tsv", 3.0, t + 5)
-    bench(tmp_path / "summary.tsv", 0.5, t + 6)
-    per_ticker = [("download", str(tmp_path / "download/{ticker}.tsv"))]
-    per_ticker.append(("convert", str(tmp_path / "convert/{ticker}.tsv")))  # ibm's: missing
-    single = [("benchmark_summary", str(tmp_path / "summary.tsv"))]
-    jobs, earlier = plots.timeline_jobs(["aapl", "ibm"], per_ticker, single)
+    bench(Path(rules["download"].benchmark_of("aapl")), 2.0, t - 500)  # an earlier run
+    bench(Path(rules["download"].benchmark_of("ibm")), 1.0, t + 1)
+    bench(Path(rules["convert"].benchmark_of("aapl")), 3.0, t + 5)  # ibm's: missing
+    bench(Path(rules["benchmark_summary"].benchmark), 0.5, t + 6)
+    bench(Path(rules["plot_benchmarks"].benchmark), 0.5, t + 7)  # not drawn: it draws
+    found = bench_charts.run_jobs(["aapl", "ibm"], stages=[])
+    jobs, earlier = schedule.latest_run(found)
     assert earlier == 1  # ended more than RUN_GAP_S before the rest
     assert [(j.rule, j.ticker, j.start - t, j.end - t) for j in jobs] == [
         ("download", "ibm", 0.0, 1.0),
@@ -95,20 +77,20 @@ def test_timeline_jobs_start_at_the_benchmark_mtime_minus_its_seconds(tmp_path):
         ("benchmark_summary", None, 5.5, 6.0),
     ]
     # Given the run's start, jobs before it are left out whatever the gap.
-    jobs, earlier = plots.timeline_jobs(["aapl", "ibm"], per_ticker, single, since=t + 3)
+    jobs, earlier = schedule.latest_run(found, since=t + 3)
     assert (earlier, [j.rule for j in jobs]) == (2, ["convert", "benchmark_summary"])
 
 
 def test_run_start_is_the_newest_snakemake_log(tmp_path):
-    assert plots.run_start(str(tmp_path / "none")) is None
+    assert benchfiles.run_start(str(tmp_path / "none")) is None
     for name in ("2026-11-25T101010.000001", "2026-11-26T025639.646211", "x"):
         (tmp_path / f"{name}.snakemake.log").touch()
     expected = dt.datetime(2026, 11, 26, 2, 56, 39, 646211).timestamp()
-    assert plots.run_start(str(tmp_path)) == expected
+    assert benchfiles.run_start(str(tmp_path)) == expected
 
 
 def test_html_table_escapes_its_cells():
-    page = plots.html_table("t<", ["a&b"], [["<x>", 1.5, None]])
+    page = tabular.html_page("t<", tabular.html_table("t<", ["a&b"], [["<x>", 1.5, None]]))
     assert "<th>a&amp;b</th>" in page and "<td>&lt;x&gt;</td>" in page
     assert "<td>1.500</td>" in page and "<td>NA</td>" in page
 
@@ -143,10 +125,10 @@ def test_ticker_charts_from_either_layout(ticker_files, tmp_path, capsys, h5):
 def test_sample_day_is_inside_the_period_and_bars_respect_its_range(ticker_files):
     from stockflow import quotes
 
-    bars = plots.read_bars(str(ticker_files / "ge.h5"))
+    bars = h5frame.read_bars(str(ticker_files / "ge.h5"))
     days = bars["timestamp"].astype("datetime64[D]")
     period = [q for q in quotes.read_csv(str(ticker_files / "ge.csv")) if q.date >= days[0].item()]
-    day = plots.sample_day(period)
+    day = ticker_charts.sample_day(period)
     assert max(period, key=lambda q: (q.high - q.low) / q.open) == day
     one = days == day.date
     assert one.sum() == 480

@@ -4,19 +4,16 @@ localrules:
 
 rule benchmark_summary:
     input:
-        benchmarks=expand(
-            BENCH.format(rule="{rule}"), rule=list(WORK_FILES), ticker=TICKERS
-        ),
-        work=expand(list(dict.fromkeys(WORK_FILES.values())), ticker=TICKERS),
+        unpack(summarized_benchmarks),
     output:
         summary=BENCH_SUMMARY,
     log:
-        "logs/benchmark_summary.log",
+        registry.log("benchmark_summary"),
     benchmark:
-        "benchmarks/benchmark_summary.tsv"
+        registry.bench("benchmark_summary")
     conda:
         "../../envs/benchmarks.yaml"
     params:
-        args=benchsummary_args,
+        tickers=tickers_args,
     shell:
-        "python -m stockflow.benchsummary {output.summary:q} {params.args} 2> {log:q}"
+        "python -m stockflow.benchsummary {output.summary:q} {params.tickers} 2> {log:q}"

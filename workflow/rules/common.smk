@@ -8,10 +8,34 @@ from snakemake.utils import validate
 # The stage CLIs live in the package beside the rules (workflow/stockflow).
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 
-from stockflow import StockflowError, jobenv, params as sf_params
+from stockflow import StockflowError, jobenv, params as sf_params, registry
+from stockflow.registry import (
+    BENCH_PLOTS,
+    BENCH_SUMMARY,
+    BENCH_TABLE,
+    CPROFILE,
+    CPROFILE_MERGED,
+    CPROFILED,
+    HDF5,
+    INVENTORY,
+    INVENTORY_TABLE,
+    JSONL,
+    PLOT_CLOSE,
+    PLOT_DAY,
+    QUOTES,
+    RULES,
+)
 
 shell.prefix(jobenv.shell_prefix())
 
+# Renamed keys: refused with the new name before the schema's generic "unknown key".
+RENAMED = {"profile": "cprofile"}
+for old, new in RENAMED.items():
+    if old in config:
+        raise ValueError(
+            f"config: {old!r} was renamed {new!r} (cProfile of every data job, see "
+            f"config/README.md); write {new}: {config[old]!r} instead"
+        )
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -32,34 +56,10 @@ def _check_config(cfg):
 _check_config(config)
 
 TICKERS = list(config["tickers"])
-
-QUOTES = "resources/quotes/{ticker}.csv"
-JSONL = "results/json/{ticker}.json"
-HDF5 = "results/hdf5/{ticker}.h5"
-BENCH_SUMMARY = "results/benchmarks.tsv"
-BENCH = "benchmarks/{rule}/{{ticker}}.tsv"
-LOG = "logs/{rule}/{{ticker}}.log"
-# Per rule, the file whose size measures a job's work, for MB/s in the summary: what download
-# and synthesize wrote, what convert read.
-WORK_FILES = {"download": QUOTES, "synthesize": JSONL, "convert": JSONL}
-# Profiling (config "profile"; "--config profile=true" arrives as a string): every data job
-# writes PROFILE, and the profiles of each of them are added up into PROFILE_MERGED.
-PROFILING = config["profile"] in (True, "true")
-PROFILED = ["download", "synthesize", "convert"]
-PROFILE = "results/profiles/{rule}/{{ticker}}.prof"
-PROFILE_MERGED = "results/profiles/{stage}.prof"
-PROFILE_TARGETS = expand(PROFILE_MERGED, stage=PROFILED) if PROFILING else []
-# Report (workflow/rules/report.smk): charts under results/plots/, also marked for
-# "snakemake --report report.html".
-PLOT_CLOSE = "results/plots/close/{ticker}.png"
-PLOT_DAY = "results/plots/day/{ticker}.png"
-BENCH_PLOTS = {
-    name: f"results/plots/benchmarks/{name}.png"
-    for name in ("seconds", "throughput", "memory", "timeline")
-}
-BENCH_TABLE = "results/plots/benchmarks.html"
-INVENTORY = "results/inventory.tsv"
-INVENTORY_TABLE = "results/plots/inventory.html"
+# cProfile (config "cprofile"; "--config cprofile=true" arrives as a string): every data job
+# writes its profile, and each rule's profiles are added up by cprofile_merge.
+CPROFILING = config["cprofile"] in (True, "true")
+CPROFILE_TARGETS = expand(CPROFILE_MERGED, stage=CPROFILED) if CPROFILING else []
 REPORT_TARGETS = [
     *expand([PLOT_CLOSE, PLOT_DAY], ticker=TICKERS),
     *BENCH_PLOTS.values(),
@@ -71,7 +71,7 @@ REPORT_TARGETS = [
 wildcard_constraints:
     # Only configured tickers: a wildcard can never match a path or a stray file.
     ticker="|".join(re.escape(t) for t in TICKERS),
-    stage="|".join(PROFILED),
+    stage="|".join(CPROFILED),
 
 
 def source_args(wildcards):
@@ -135,45 +135,38 @@ def convert_runtime(wildcards, input):
     return f"{2 + int(input.size_mb // 50)}m"
 
 
-def benchsummary_args(wildcards):
-    # A function, not a string: Snakemake would try to fill "{ticker}" in a params string.
-    args = ["--tickers", *TICKERS]
-    for rule, work in WORK_FILES.items():
-        args += ["--rule", rule, BENCH.format(rule=rule), work]
-    return shlex.join(args)
+def tickers_args(wildcards):
+    # A function, not a string: Snakemake would try to fill braces in a params string.
+    return shlex.join(["--tickers", *TICKERS])
 
 
-def profile_output(name):
-    """The named output "profile" of a data job: its cProfile file, or no file at all.
+def summarized_benchmarks(wildcards):
+    """What benchmark_summary reads: each summarized rule's benchmark and work file."""
+    return {
+        "benchmarks": registry.benchmark_files(registry.SUMMARIZED, TICKERS),
+        "work": registry.work_files(TICKERS),
+    }
 
-    The job's command always hands {output.profile} to the stage (empty when profiling is
+
+def timeline_benchmarks(wildcards):
+    """The benchmark files the timeline reads (see registry.TIMELINE_INPUTS)."""
+    return registry.benchmark_files(registry.TIMELINE_INPUTS, TICKERS)
+
+
+def cprofile_output(name):
+    """The named output "cprofile" of a data job: its cProfile file, or no file at all.
+
+    The job's command always hands {output.cprofile} to the stage (empty when profiling is
     off), so switching profiling changes neither the command nor the params: switching it on
     reruns the jobs only because their profiles are missing, switching it off reruns nothing.
     """
-    return PROFILE.format(rule=name) if PROFILING else []
+    return CPROFILE.format(rule=name, ticker="{ticker}") if CPROFILING else []
 
 
-def profile_inputs(wildcards):
-    return expand(PROFILE.format(rule=wildcards.stage), ticker=TICKERS)
-
-
-def timeline_args(wildcards):
-    """The jobs the timeline draws, by their benchmarks (seconds; the file's mtime is the end).
-
-    Every job of the run but plot_benchmarks itself, which has them all as inputs.
-    """
-    args = ["--tickers", *TICKERS]
-    for name in ("download", "synthesize", "convert", "plot_ticker"):
-        args += ["--per-ticker", name, BENCH.format(rule=name)]
-    args += ["--job", "benchmark_summary", "benchmarks/benchmark_summary.tsv"]
-    args += ["--job", "inventory", "benchmarks/inventory.tsv"]
-    # Snakemake's log of this run, whose name holds when it started (jobs before: earlier runs)
-    args += ["--run-log-dir", ".snakemake/log"]
-    # Whether profiling is on or not (the params must not change when it is switched): merges
-    # that finished before this job are drawn, others are not (no input, see report.smk).
-    for stage in PROFILED:
-        args += ["--job", "profile_merge", f"benchmarks/profile_merge/{stage}.tsv"]
-    return shlex.join(args)
+def cprofile_inputs(wildcards):
+    return expand(
+        CPROFILE.format(rule=wildcards.stage, ticker="{ticker}"), ticker=TICKERS
+    )
 
 
 def inventory_args(wildcards):

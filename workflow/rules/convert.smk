@@ -3,11 +3,11 @@ rule convert:
         bars=JSONL,
     output:
         hdf5=HDF5,
-        profile=profile_output("convert"),
+        cprofile=cprofile_output("convert"),
     log:
-        LOG.format(rule="convert"),
+        registry.log("convert"),
     benchmark:
-        BENCH.format(rule="convert")
+        registry.bench("convert")
     conda:
         "../../envs/convert.yaml"
     threads: config["convert"]["threads"]
@@ -17,6 +17,6 @@ rule convert:
     params:
         hdf5=hdf5_args,
     shell:
-        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
         " python -m stockflow.convert {input.bars:q} {output.hdf5:q} {params.hdf5}"
         " --threads {threads} --memory-mb {resources.mem_mb} 2> {log:q}"

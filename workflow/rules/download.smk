@@ -1,11 +1,11 @@
 rule download:
     output:
         quotes=QUOTES,
-        profile=profile_output("download"),
+        cprofile=cprofile_output("download"),
     log:
-        LOG.format(rule="download"),
+        registry.log("download"),
     benchmark:
-        BENCH.format(rule="download")
+        registry.bench("download")
     conda:
         "../../envs/download.yaml"
     threads: 1
@@ -15,6 +15,6 @@ rule download:
     params:
         source=source_args,
     shell:
-        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
         " python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source}"
         " 2> {log:q}"

@@ -23,9 +23,9 @@ rule plot_ticker:
             labels={"ticker": "{ticker}"},
         ),
     log:
-        LOG.format(rule="plot_ticker"),
+        registry.log("plot_ticker"),
     benchmark:
-        BENCH.format(rule="plot_ticker")
+        registry.bench("plot_ticker")
     conda:
         "../../envs/plots.yaml"
     threads: 1
@@ -40,9 +40,7 @@ rule plot_ticker:
 rule plot_benchmarks:
     input:
         summary=BENCH_SUMMARY,
-        # Not read: they make this the run's last job, so its timeline shows the others.
-        # (Not the profile merges: switching profiling off must not change the inputs.)
-        after=[*expand([PLOT_CLOSE, PLOT_DAY], ticker=TICKERS), INVENTORY],
+        benchmarks=timeline_benchmarks,
     output:
         table=report(
             BENCH_TABLE,
@@ -75,9 +73,9 @@ rule plot_benchmarks:
             labels={"view": "5 timeline and critical path"},
         ),
     log:
-        "logs/plot_benchmarks.log",
+        registry.log("plot_benchmarks"),
     benchmark:
-        "benchmarks/plot_benchmarks.tsv"
+        registry.bench("plot_benchmarks")
     conda:
         "../../envs/plots.yaml"
     threads: 1
@@ -85,11 +83,11 @@ rule plot_benchmarks:
         mem_mb=300,
         runtime="5m",
     params:
-        timeline=timeline_args,
+        tickers=tickers_args,
     shell:
         "python -m stockflow.plots benchmarks {input.summary:q} --table {output.table:q}"
         " --seconds {output.seconds:q} --throughput {output.throughput:q}"
-        " --memory {output.memory:q} --timeline {output.timeline:q} {params.timeline}"
+        " --memory {output.memory:q} --timeline {output.timeline:q} {params.tickers}"
         " 2> {log:q}"
 
 
@@ -105,9 +103,9 @@ rule inventory:
             labels={"view": "HDF5 inventory"},
         ),
     log:
-        "logs/inventory.log",
+        registry.log("inventory"),
     benchmark:
-        "benchmarks/inventory.tsv"
+        registry.bench("inventory")
     conda:
         "../../envs/plots.yaml"
     threads: 1

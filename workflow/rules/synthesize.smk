@@ -3,11 +3,11 @@ rule synthesize:
         quotes=QUOTES,
     output:
         bars=JSONL,
-        profile=profile_output("synthesize"),
+        cprofile=cprofile_output("synthesize"),
     log:
-        LOG.format(rule="synthesize"),
+        registry.log("synthesize"),
     benchmark:
-        BENCH.format(rule="synthesize")
+        registry.bench("synthesize")
     conda:
         "../../envs/synthesize.yaml"
     threads: 1
@@ -17,6 +17,6 @@ rule synthesize:
     params:
         synth=synth_args,
     shell:
-        "STOCKFLOW_PROFILE_OUT={output.profile:q}"
+        "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
         " python -m stockflow.synthesize {wildcards.ticker:q} {input.quotes:q} {output.bars:q}"
         " {params.synth} 2> {log:q}"

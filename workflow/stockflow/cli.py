@@ -1,26 +1,25 @@
-"""Shared plumbing for the stage CLIs: one-line errors, exit codes and optional profiling."""
+"""Shared plumbing for the stage CLIs: one-line errors, exit codes and optional cProfile."""
 
 import os
 import sys
 from collections.abc import Callable
 
 from stockflow import StockflowError
-
-# Set to a path, every stage CLI run through ``run`` writes a cProfile file there (the workflow
-# sets it per job when ``profile: true``); empty or unset, nothing is profiled.
-PROFILE_ENV = "STOCKFLOW_PROFILE_OUT"
+from stockflow.cprofile import OUT_ENV as CPROFILE_ENV
 
 
 def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> int:
     """Run a stage's main; a StockflowError or OSError becomes one line on stderr and exit code 1.
 
-    With ``$STOCKFLOW_PROFILE_OUT`` set, main runs under cProfile and, if it succeeds, its stats
-    are written atomically to that path (``pstats``/``snakeviz`` format).
+    With ``$STOCKFLOW_CPROFILE_OUT`` set, main runs under cProfile (stockflow.cprofile).
     """
-    profile_out = os.environ.get(PROFILE_ENV, "")
+    profile_out = os.environ.get(CPROFILE_ENV, "")
     try:
         if profile_out:
-            _profiled(main, argv, profile_out)
+            from stockflow.cprofile import run_profiled
+
+            run_profiled(main, argv, profile_out)
+            info(f"profile written to {profile_out}")
         else:
             main(argv)
     except StockflowError as exc:
@@ -30,18 +29,6 @@ def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None)
         print(f"stockflow: error: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def _profiled(main: Callable[[list[str] | None], None], argv: list[str] | None, out: str) -> None:
-    import cProfile
-
-    from stockflow import atomic
-
-    profiler = cProfile.Profile()
-    profiler.runcall(main, argv)
-    with atomic.atomic_path(out) as tmp:
-        profiler.dump_stats(tmp)
-    info(f"profile written to {out}")
 
 
 def warn(message: str) -> None:

@@ -1,14 +1,15 @@
-"""Stage 3: convert JSON lines of bars to HDF5 (key ``/data``), one file or many in parallel.
+"""Stage 3: convert one file of JSON lines of bars to HDF5 (key ``/data``).
 
     python -m stockflow.convert IN.json OUT.h5 [--format fixed|table] [--complevel N]
         [--complib blosc:lz4] [--threads N] [--memory-mb 512]
-    python -m stockflow.convert --jobs N --outdir DIR IN.json...   # a process pool, no Snakemake
 
-Arrow's columnar JSON reader streams the file in blocks against a fixed schema (no per-line
-Python), and each block is appended to the HDF5 file, so memory stays within the budget
-whatever the file size. Only when parsing fails is the file re-read line by line to report the
-first bad line as ``file:line: what was wrong``. Output is written under a temporary name and
-renamed: a failed or killed conversion never leaves a partial ``.h5``.
+The file is read in line-aligned blocks sized from the memory budget (our own reader: Arrow's
+streaming reader reads ahead without bound); Arrow's JSON parser turns each block into columns
+against a fixed schema (no per-line Python), and each block is appended to the HDF5 file, so
+memory stays within the budget whatever the file size. Only when parsing fails is the file
+re-read line by line to report the first bad line as ``file:line: what was wrong``. Output is
+written under a temporary name and renamed: a failed or killed conversion never leaves a
+partial ``.h5``. ``stockflow.convert_pool`` maps this over many files with a process pool.
 """
 
 import argparse
@@ -16,11 +17,11 @@ import json
 import os
 import re
 
-from stockflow import StockflowError, atomic, cli
+from stockflow import StockflowError, atomic, cli, defaults
+from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
 
-COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
-PRICES = ("open", "high", "low", "close")
-HDF5_KEY = "/data"
+DEFAULT_THREADS = defaults.CONVERT["threads"]
+DEFAULT_MEMORY_MB = defaults.CONVERT["memory_mb"]
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
 # HDF5 holds timestamps as int64 nanoseconds (pandas' datetime64[ns]): whole seconds from
 # 1677-09-21 00:12:44 to 2262-04-11 23:47:16. Outside, seconds * 1e9 would wrap around silently.
@@ -70,7 +71,7 @@ def _line_blocks(path: str, block: int):
             yield pa.py_buffer(rest)
 
 
-def iter_batches(path: str, threads: int = 1, memory_mb: int = 512):
+def iter_batches(path: str, threads: int = DEFAULT_THREADS, memory_mb: int = DEFAULT_MEMORY_MB):
     """Yield Arrow record batches of validated bars (no nulls), a block of the file at a time."""
     import pyarrow as pa
     import pyarrow.json as pj
@@ -202,7 +203,7 @@ def _write_fixed(batches, tmp, complevel, complib) -> int:
         return 0
     second = next(batches, None)
     # One block (the usual case): contiguous arrays, as pandas writes them; else chunked.
-    with FrameWriter(tmp, HDF5_KEY, complevel, complib, growable=second is not None) as writer:
+    with FrameWriter(tmp, complevel, complib, growable=second is not None) as writer:
         writer.append(_blocks(first))
         if second is not None:
             writer.append(_blocks(second))
@@ -217,7 +218,7 @@ def _write_table(batches, tmp, complevel, complib) -> int:
     from stockflow.h5frame import checksum
 
     rows, sums = 0, dict.fromkeys(COLUMNS, 0)
-    opts = {"complevel": complevel, "complib": complib or "blosc:lz4"} if complevel else {}
+    opts = {"complevel": complevel, "complib": complib} if complevel else {}
     with pd.HDFStore(tmp, mode="w", **opts) as store:
         for batch in batches:
             df = batch.to_pandas()
@@ -246,11 +247,11 @@ def _verify_table(path, rows: int, sums: dict[str, int]) -> None:
 def convert_file(
     src: str,
     out: str,
-    fmt: str = "fixed",
-    complevel: int = 0,
-    complib: str | None = None,
-    threads: int = 1,
-    memory_mb: int = 512,
+    fmt: str = defaults.HDF5["format"],
+    complevel: int = defaults.HDF5["complevel"],
+    complib: str = defaults.HDF5["complib"],
+    threads: int = DEFAULT_THREADS,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> int:
     """Convert one file; return the number of bars. ``out`` appears only if all went well."""
     batches = iter_batches(src, threads, memory_mb)
@@ -266,26 +267,29 @@ def convert_file(
     return rows
 
 
-def _convert_one(job: tuple) -> tuple[str, int | None, str | None]:
-    src, out, opts = job
-    try:
-        return src, convert_file(src, out, **opts), None
-    except StockflowError as exc:
-        return src, None, str(exc)
+def add_options(p) -> None:
+    """The options of a conversion, shared with stockflow.convert_pool."""
+    h5 = defaults.HDF5
+    p.add_argument("--format", choices=("fixed", "table"), default=h5["format"])
+    p.add_argument("--complevel", type=int, default=h5["complevel"], choices=range(10))
+    p.add_argument("--complib", default=h5["complib"])
+    p.add_argument(
+        "--threads", type=int, default=DEFAULT_THREADS, help="Arrow parser threads per file"
+    )
+    p.add_argument(
+        "--memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="memory budget per file"
+    )
 
 
-def convert_many(srcs: list[str], outdir: str, jobs: int, **opts) -> list[tuple]:
-    """The lesson's parallel map, over the fast converter: one process per core."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    work = [
-        (s, os.path.join(outdir, os.path.splitext(os.path.basename(s))[0] + ".h5"), opts)
-        for s in srcs
-    ]
-    if jobs <= 1:
-        return [_convert_one(w) for w in work]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_convert_one, work))
+def options(a) -> dict:
+    """convert_file's keyword arguments from parsed options."""
+    return dict(
+        fmt=a.format,
+        complevel=a.complevel,
+        complib=a.complib,
+        threads=a.threads,
+        memory_mb=a.memory_mb,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -294,36 +298,12 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("files", nargs="+", help="IN.json OUT.h5, or with --outdir: IN.json...")
-    p.add_argument("--outdir", help="convert every IN.json to OUTDIR/IN.h5")
-    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes with --outdir")
-    p.add_argument("--format", choices=("fixed", "table"), default="fixed")
-    p.add_argument("--complevel", type=int, default=0, choices=range(10))
-    p.add_argument("--complib", default=None)
-    p.add_argument("--threads", type=int, default=1, help="Arrow parser threads per file")
-    p.add_argument("--memory-mb", type=int, default=512, help="memory budget per file")
+    p.add_argument("src", metavar="IN.json", help="JSON lines of bars")
+    p.add_argument("out", metavar="OUT.h5", help="the HDF5 file to write")
+    add_options(p)
     a = p.parse_args(argv)
-    opts = dict(
-        fmt=a.format,
-        complevel=a.complevel,
-        complib=a.complib,
-        threads=a.threads,
-        memory_mb=a.memory_mb,
-    )
-    if a.outdir is None:
-        if len(a.files) != 2:
-            p.error("expected IN.json OUT.h5 (or --outdir DIR with input files)")
-        n = convert_file(a.files[0], a.files[1], **opts)
-        cli.info(f"{a.files[0]}: {n} bars -> {a.files[1]} ({a.format})")
-        return
-    results = convert_many(a.files, a.outdir, a.jobs, **opts)
-    failed = [err for _, _, err in results if err]
-    for err in failed:
-        cli.info(f"error: {err}")
-    done = sum(1 for _, n, _ in results if n is not None)
-    if failed:
-        raise StockflowError(f"{len(failed)} of {len(results)} files failed; {done} converted")
-    cli.info(f"{done} files -> {a.outdir}")
+    n = convert_file(a.src, a.out, **options(a))
+    cli.info(f"{a.src}: {n} bars -> {a.out} ({a.format})")
 
 
 if __name__ == "__main__":

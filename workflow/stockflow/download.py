@@ -8,7 +8,7 @@ whole body has been validated as quotes, and atomically.
 
 import argparse
 
-from stockflow import atomic, cli, quotes
+from stockflow import atomic, cli, defaults, quotes
 from stockflow.sources import EMBEDDED_FORMAT, Source, fetch
 
 
@@ -19,14 +19,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--url", help="http(s) URL template with {ticker}")
     where.add_argument("--path", help="local file template with {ticker}")
-    p.add_argument("--format", choices=quotes.FORMATS, default=None)
-    p.add_argument("--connect-timeout", type=float, default=10.0)
-    p.add_argument("--read-timeout", type=float, default=30.0)
-    p.add_argument("--retries", type=int, default=3)
+    d = defaults.SOURCE
     p.add_argument(
-        "--backoff", type=float, default=0.5, help="seconds: retries wait 0, 2x, 4x, ... this"
+        "--format",
+        choices=quotes.FORMATS,
+        default=d["format"],
+        help="of --url/--path (the embedded source is always quantquote)",
     )
-    p.add_argument("--max-bytes", type=int, default=50_000_000)
+    p.add_argument("--connect-timeout", type=float, default=d["connect_timeout"])
+    p.add_argument("--read-timeout", type=float, default=d["read_timeout"])
+    p.add_argument("--retries", type=int, default=d["retries"])
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=d["backoff"],
+        help="seconds: retries wait 0, 2x, 4x, ... this",
+    )
+    p.add_argument("--max-bytes", type=int, default=d["max_bytes"])
     return p.parse_args(argv)
 
 
@@ -41,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     source = Source(
         kind=kind,
         template=template,
-        fmt=args.format or EMBEDDED_FORMAT,
+        fmt=args.format if template else EMBEDDED_FORMAT,
         connect_timeout=args.connect_timeout,
         read_timeout=args.read_timeout,
         retries=args.retries,

@@ -9,10 +9,10 @@ measured too (``json_mb``, ``json_ratio``: how much smaller the ``.h5`` is).
 """
 
 import argparse
-import io
 import os
 
-from stockflow import StockflowError, atomic, cli
+from stockflow import StockflowError, atomic, cli, tabular
+from stockflow.bars import HDF5_NODE
 
 COLUMNS = ("ticker", "rows", "size_mb", "data_mb", "ratio", "json_mb", "json_ratio", "layout")
 
@@ -22,16 +22,16 @@ def describe_h5(path: str) -> dict:
     from stockflow.h5frame import open_frame
 
     with open_frame(path) as h5:
-        group = h5.get_node("/data")
+        group = h5.get_node(HDF5_NODE)
         if "table" in group:  # pandas' table layout
             rows, layout = group.table.nrows, "table"
         elif "axis1" in group:  # pandas' fixed layout
             rows, layout = group.axis1.shape[0], "fixed"
         else:
-            raise StockflowError(f"{path}: /data is neither pandas' fixed nor table layout")
+            raise StockflowError(f"{path}: {HDF5_NODE} is neither pandas' fixed nor table layout")
         in_memory = on_disk = 0
         filters = None
-        for leaf in h5.walk_nodes("/data", classname="Leaf"):
+        for leaf in h5.walk_nodes(HDF5_NODE, classname="Leaf"):
             in_memory += leaf.size_in_memory
             on_disk += leaf.size_on_disk
             if leaf.filters.complevel:
@@ -59,23 +59,11 @@ def inventory(paths: list[str], json_template: str | None = None) -> list[dict]:
     return table
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "NA"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
 def to_tsv(table: list[dict]) -> bytes:
-    out = io.StringIO()
-    out.write("\t".join(COLUMNS) + "\n")
-    for row in table:
-        out.write("\t".join(_cell(row[c]) for c in COLUMNS) + "\n")
-    return out.getvalue().encode()
+    return tabular.to_tsv(COLUMNS, table)
 
 
 def to_html(table: list[dict]) -> bytes:
-    from stockflow.plots import html_table
-
     total = {
         "ticker": f"all {len(table)}",
         "rows": sum(r["rows"] for r in table),
@@ -105,7 +93,8 @@ def to_html(table: list[dict]) -> bytes:
         "Every results/hdf5/*.h5: compression ratio = uncompressed array bytes / bytes on disk "
         "(1.0 = stored raw); JSON / .h5 = how many times smaller the .h5 is than its JSON lines."
     )
-    return html_table("HDF5 inventory", heads, rows, note).encode()
+    title = "HDF5 inventory"
+    return tabular.html_page(title, tabular.html_table(title, heads, rows, note)).encode()
 
 
 def main(argv: list[str] | None = None) -> None:

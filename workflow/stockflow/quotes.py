@@ -9,13 +9,14 @@ import math
 from dataclasses import dataclass
 
 from stockflow import StockflowError
+from stockflow.bars import PRICES
 
 HEADER = "date,open,high,low,close,volume"
 FORMATS = ("quantquote", "ohlcv")
 # Exchanges close for weekends, holidays and the odd emergency (at most 7 calendar days between
 # trading days in 1998-2013, after 11 September 2001); a longer gap is probably missing data.
 MAX_GAP_DAYS = 7
-OHLCV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
+OHLCV_COLUMNS = ("date", *PRICES, "volume")
 # Bars carry at most this many decimals (synthesize pins each day's OHLC exactly at its own
 # precision); a source price with more, such as 0.30000000000000004, is rounded here, warned.
 PRICE_DECIMALS = 8

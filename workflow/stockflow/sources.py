@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from stockflow import StockflowError, cli
+from stockflow import StockflowError, cli, defaults
 
 EMBEDDED_PACKAGE = "fakestockdata"
 EMBEDDED_FORMAT = "quantquote"
@@ -21,16 +21,19 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 PROGRESS_BYTES = 5_000_000  # a progress line in the log per this many bytes received
 
 
+_D = defaults.SOURCE
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str  # "embedded" | "path" | "url"
     template: str = ""  # path or URL with a {ticker} placeholder
     fmt: str = EMBEDDED_FORMAT
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 0.5
-    max_bytes: int = 50_000_000
+    connect_timeout: float = _D["connect_timeout"]
+    read_timeout: float = _D["read_timeout"]
+    retries: int = _D["retries"]
+    backoff: float = _D["backoff"]
+    max_bytes: int = _D["max_bytes"]
 
 
 def fetch(source: Source, ticker: str) -> tuple[bytes, str]:

@@ -20,7 +20,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from stockflow import StockflowError, atomic, cli, jsonlines, params, quotes  # noqa: E402
+from stockflow import StockflowError, atomic, cli, defaults, jsonlines, params, quotes  # noqa: E402
 
 TICKS_PER_BAR = 5  # as the lesson: a 12 s walk resampled to 1-minute bars
 MAX_DECIMALS = quotes.PRICE_DECIMALS  # sources are rounded to it (stockflow.quotes)
@@ -278,17 +278,22 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m stockflow.synthesize", description=__doc__)
     p.add_argument("ticker")
     p.add_argument("src", help="normalized daily quotes CSV")
     p.add_argument("out", help="JSON lines of bars")
-    p.add_argument("--days", type=int, default=365)
-    p.add_argument("--freq", default="1min")
-    p.add_argument("--session-start", default="09:00")
-    p.add_argument("--session-end", default="17:00")
-    p.add_argument("--seed", type=int, default=42)
-    a = p.parse_args(argv)
+    d = defaults.SYNTH
+    p.add_argument("--days", type=int, default=d["days"])
+    p.add_argument("--freq", default=d["freq"])
+    p.add_argument("--session-start", default=d["session_start"])
+    p.add_argument("--session-end", default=d["session_end"])
+    p.add_argument("--seed", type=int, default=d["seed"])
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    a = parse_args(argv)
     _keep_freed_memory()
     if a.days <= 0 or a.seed < 0:
         raise StockflowError(f"{a.ticker}: --days must be > 0 and --seed >= 0")

@@ -1,6 +1,6 @@
-"""Merge cProfile files, e.g. one per ticker, into one profile per rule.
+"""Add up cProfile files, e.g. one per ticker, into one profile per rule.
 
-    python -m stockflow.profiles merge OUT.prof IN.prof [IN.prof ...]
+    python -m stockflow.cprofile_merge OUT.prof IN.prof [IN.prof ...]
 
 Call counts and times are added up function by function (``pstats.Stats.add``); the result
 opens in ``snakeviz`` or ``pstats`` like any single profile.
@@ -34,11 +34,9 @@ def merge(out: str, inputs: list[str]) -> pstats.Stats:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m stockflow.profiles", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("merge", help="add up profiles into one")
-    m.add_argument("out", help="merged profile to write")
-    m.add_argument("inputs", nargs="+", help="profiles to add up")
+    parser = argparse.ArgumentParser(prog="python -m stockflow.cprofile_merge", description=__doc__)
+    parser.add_argument("out", help="merged profile to write")
+    parser.add_argument("inputs", nargs="+", help="profiles to add up")
     args = parser.parse_args(argv)
     merged = merge(args.out, args.inputs)
     cli.info(

@@ -1,4 +1,6 @@
-"""The execution profiles are well-formed; the default one can never send jobs to a cluster."""
+"""Snakemake's execution profiles (profiles/) are well-formed; the default one can never send
+jobs to a cluster. (cProfile of jobs, config cprofile, is tests/test_cprofile.py.)
+"""
 
 import os
 

@@ -1,4 +1,7 @@
-"""Profiling inside parallel runs: cProfile per job via cli.run, merged per rule."""
+"""cProfile inside parallel runs: a profile per job via cli.run, merged per rule (config cprofile).
+
+(Snakemake's execution profiles, profiles/, are tests/test_execution_profiles.py.)
+"""
 
 import cProfile
 import pstats
@@ -7,7 +10,7 @@ import sys
 
 import pytest
 from conftest import jobs_run, snakemake, write_config
-from stockflow import StockflowError, cli, profiles
+from stockflow import StockflowError, cli, cprofile_merge
 
 STAGES = ("download", "synthesize", "convert")
 
@@ -43,7 +46,7 @@ def test_merge_adds_up_the_calls_of_every_input(tmp_path):
     a, b, out = tmp_path / "a.prof", tmp_path / "b.prof", tmp_path / "out" / "merged.prof"
     profile_of(a, 2)
     profile_of(b, 3)
-    assert cli.run(profiles.main, ["merge", str(out), str(a), str(b)]) == 0
+    assert cli.run(cprofile_merge.main, [str(out), str(a), str(b)]) == 0
     assert work_calls(pstats.Stats(str(out))) == 5
     assert [p.name for p in out.parent.iterdir()] == ["merged.prof"]  # no temporary left
 
@@ -52,7 +55,7 @@ def test_merge_cli_as_a_process(tmp_path):
     a, out = tmp_path / "a.prof", tmp_path / "merged.prof"
     profile_of(a, 4)
     proc = subprocess.run(
-        [sys.executable, "-m", "stockflow.profiles", "merge", str(out), str(a)],
+        [sys.executable, "-m", "stockflow.cprofile_merge", str(out), str(a)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -71,7 +74,7 @@ def test_merge_refuses_a_bad_input_and_writes_nothing(tmp_path, capsys, content,
     profile_of(good, 1)
     if content is not None:
         bad.write_bytes(content)
-    assert cli.run(profiles.main, ["merge", str(out), str(good), str(bad)]) == 1
+    assert cli.run(cprofile_merge.main, [str(out), str(good), str(bad)]) == 1
     assert f"{bad}: {message}" in capsys.readouterr().err
     assert not out.exists()
 
@@ -81,11 +84,11 @@ def test_run_profiles_main_only_when_the_variable_is_set(tmp_path, monkeypatch):
         work(100)
 
     out = tmp_path / "p" / "main.prof"
-    monkeypatch.setenv(cli.PROFILE_ENV, "")
+    monkeypatch.setenv(cli.CPROFILE_ENV, "")
     assert cli.run(main, []) == 0
     assert not out.parent.exists()
 
-    monkeypatch.setenv(cli.PROFILE_ENV, str(out))
+    monkeypatch.setenv(cli.CPROFILE_ENV, str(out))
     assert cli.run(main, []) == 0
     stats = pstats.Stats(str(out))
     assert work_calls(stats) == 1
@@ -97,7 +100,7 @@ def test_a_failing_stage_keeps_its_error_and_writes_no_profile(tmp_path, monkeyp
         raise StockflowError("boom")
 
     out = tmp_path / "main.prof"
-    monkeypatch.setenv(cli.PROFILE_ENV, str(out))
+    monkeypatch.setenv(cli.CPROFILE_ENV, str(out))
     assert cli.run(main, []) == 1
     assert "stockflow: error: boom" in capsys.readouterr().err
     assert not out.exists()
@@ -111,26 +114,26 @@ def data_jobs(proc) -> set:
 
 
 @pytest.mark.workflow
-def test_profile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_path):
+def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_path):
     tickers = ["aapl", "ibm", "ge"]
     write_config(tmp_path, tickers=tickers, synth={"days": 3})
     snakemake(tmp_path)
-    assert not (tmp_path / "results/profiles").exists()
+    assert not (tmp_path / "results/cprofile").exists()
 
-    write_config(tmp_path, tickers=tickers, synth={"days": 3}, profile=True)
+    write_config(tmp_path, tickers=tickers, synth={"days": 3}, cprofile=True)
     on = snakemake(tmp_path)
     # The data jobs run again (to be profiled), plus one merge per rule; and, since the data
     # were rewritten, the report's charts, inventory and benchmark plots.
     assert data_jobs(on) == {
         *((rule, t) for rule in STAGES for t in tickers),
-        ("profile_merge", None),
+        ("cprofile_merge", None),
         ("benchmark_summary", None),
         *(("plot_ticker", t) for t in tickers),
         ("plot_benchmarks", None),
         ("inventory", None),
     }
-    assert jobs_run(on.stderr)[("profile_merge", None)] == len(STAGES)
-    root = tmp_path / "results/profiles"
+    assert jobs_run(on.stderr)[("cprofile_merge", None)] == len(STAGES)
+    root = tmp_path / "results/cprofile"
     for rule in STAGES:
         for t in tickers:
             job = pstats.Stats(str(root / rule / f"{t}.prof"))
@@ -140,14 +143,24 @@ def test_profile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_p
         assert calls(merged, rule, "main") == len(tickers)
         own = {name for (f, _, name) in merged.stats if f.endswith(f"stockflow/{rule}.py")}
         assert len(own - {"main", "<module>"}) > 0, own
-        assert (tmp_path / f"logs/profile_merge/{rule}.log").stat().st_size > 0
-        assert (tmp_path / f"benchmarks/profile_merge/{rule}.tsv").exists()
+        assert (tmp_path / f"logs/cprofile_merge/{rule}.log").stat().st_size > 0
+        assert (tmp_path / f"benchmarks/cprofile_merge/{rule}.tsv").exists()
 
     assert "Nothing to be done" in snakemake(tmp_path).stderr
 
-    write_config(tmp_path, tickers=tickers, synth={"days": 3}, profile=False)
+    write_config(tmp_path, tickers=tickers, synth={"days": 3}, cprofile=False)
     off = snakemake(tmp_path)
     assert "Nothing to be done" in off.stderr, off.stderr[-3000:]
     # ... and with --config as the README shows it (a string "true" there).
-    again = snakemake(tmp_path, "--config", "profile=true")
+    again = snakemake(tmp_path, "--config", "cprofile=true")
     assert "Nothing to be done" in again.stderr, again.stderr[-3000:]
+
+
+@pytest.mark.workflow
+def test_the_old_profile_key_is_refused_naming_its_new_name(tmp_path):
+    write_config(tmp_path, tickers=["aapl"], synth={"days": 3}, profile=True)
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    said = proc.stdout + proc.stderr
+    assert "'profile' was renamed 'cprofile'" in said, said[-2000:]
+    assert not (tmp_path / "results").exists()

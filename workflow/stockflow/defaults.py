@@ -1,0 +1,36 @@
+"""Every configurable default, once (stdlib only: the Snakefile and every stage CLI import it).
+
+The config schema (workflow/schemas/config.schema.yaml) states the same values for Snakemake's
+validation, and config/config.yaml shows them to users; tests/test_defaults.py holds all three
+equal, and the stage CLIs and functions take their defaults from here.
+"""
+
+SOURCE = {
+    "url": None,
+    "path": None,
+    "format": "quantquote",
+    "connect_timeout": 10.0,
+    "read_timeout": 30.0,
+    "retries": 3,
+    "backoff": 0.5,
+    "max_bytes": 50_000_000,
+}
+SYNTH = {
+    "days": 365,
+    "freq": "1min",
+    "session_start": "09:00",
+    "session_end": "17:00",
+    "seed": 42,
+}
+HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
+CONVERT = {"threads": 1, "memory_mb": 512}
+CPROFILE = False
+
+# config key -> its defaults (a section's dict, or the value of a top-level key)
+CONFIG = {
+    "source": SOURCE,
+    "synth": SYNTH,
+    "hdf5": HDF5,
+    "convert": CONVERT,
+    "cprofile": CPROFILE,
+}
