@@ -10,6 +10,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/shards.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/convert.smk"

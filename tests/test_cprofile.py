@@ -127,9 +127,11 @@ def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_
     assert data_jobs(on) == {
         *((rule, t) for rule in STAGES for t in tickers),
         ("cprofile_merge", None),
+        ("shard", None),
         ("benchmark_summary", None),
         *(("plot_ticker", t) for t in tickers),
         ("plot_benchmarks", None),
+        ("plot_market", None),
         ("inventory", None),
     }
     assert jobs_run(on.stderr)[("cprofile_merge", None)] == len(STAGES)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from conftest import SNAKEFILE, write_config
-from stockflow import registry
+from stockflow import StockflowError, registry
 
 # Loads the workflow with Snakemake's own API and prints each rule's benchmark and log.
 PROBE = """
@@ -27,7 +27,7 @@ with SnakemakeApi(OutputSettings()) as api:
 
 def _plain(path: str | None) -> str | None:
     """A pattern as written in the rule: ``{ticker,aapl|ibm}`` -> ``{ticker}``."""
-    return path and re.sub(r"\{(\w+),[^}]*\}", r"{\1}", path)
+    return path and re.sub(r"\{(\w+),(?:[^{}]|\{[^{}]*\})*\}", r"{\1}", path)
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +55,52 @@ def test_each_rule_takes_its_benchmark_and_log_from_the_registry(snakemake_rules
         assert [_plain(p) for p in got["log"]] == [rule.log], name
 
 
-def test_rules_have_their_own_colours_and_summarized_rules_a_work_file():
+def test_the_timeline_reads_the_per_run_jobs_and_shards_not_itself():
+    names = {r.name for r in registry.TIMELINE_SINGLES}
+    assert names == {"plot_ticker", "shard", "benchmark_summary", "inventory"}
+
+
+def test_rules_have_their_own_colours():
     drawn = [r for r in registry.RULES.values() if r.drawn]
     assert len({r.color for r in drawn}) == len(drawn)
     assert registry.OTHER_COLOR not in {r.color for r in drawn}
     for rule in registry.SUMMARIZED:
-        assert rule.wildcard == "ticker" and "{ticker}" in rule.work, rule.name
+        assert rule.wildcard == "ticker", rule.name
 
 
-def test_benchmark_and_work_files_per_job():
-    rules = [registry.RULES["download"], registry.RULES["inventory"]]
-    assert registry.benchmark_files(rules, ["a", "b"]) == [
+def test_benchmark_and_log_files_per_job():
+    rules = [registry.RULES["download"], registry.RULES["plot_ticker"], registry.RULES["inventory"]]
+    assert registry.benchmark_files(rules, ["a", "b"], ["b"]) == [
         "benchmarks/download/a.tsv",
         "benchmarks/download/b.tsv",
+        "benchmarks/plot_ticker/b.tsv",
         "benchmarks/inventory.tsv",
     ]
-    assert registry.work_files(["a"]) == ["resources/quotes/a.csv", "results/json/a.json"]
+    assert registry.log_files(rules[:1], ["a"], []) == ["logs/download/a.log"]
     with pytest.raises(ValueError, match="cprofile_merge: jobs per stage"):
-        registry.benchmark_files([registry.RULES["cprofile_merge"]], ["a"])
+        registry.benchmark_files([registry.RULES["cprofile_merge"]], ["a"], [])
+
+
+def test_shards_batch_the_tickers_in_run_order():
+    names = [f"t{i}" for i in range(250)]
+    shards = registry.shards(names, 100)
+    assert list(shards) == ["0000", "0001", "0002"]
+    assert [len(v) for v in shards.values()] == [100, 100, 50]
+    assert [t for part in shards.values() for t in part] == names
+    shard_rule = registry.RULES["shard"]
+    assert registry.benchmark_files([shard_rule], names, []) == [
+        f"benchmarks/shard/{k}.tsv" for k in shards
+    ]
+
+
+def test_a_benchmark_path_names_its_rule_value_and_root():
+    rule, value, root = registry.job_of_benchmark("/cache/b/benchmarks/shard/0003.tsv")
+    assert (rule.name, value, root) == ("shard", "0003", "/cache/b")
+    rule, value, root = registry.job_of_benchmark("benchmarks/inventory.tsv")
+    assert (rule.name, value, root) == ("inventory", None, ".")
+    with pytest.raises(StockflowError, match="not the benchmark file of a rule"):
+        registry.job_of_benchmark("benchmarks/nope.tsv")
+    assert registry.at(".", "logs/x.log") == "logs/x.log"
+    assert registry.at("/cache/bucket", "logs/x.log") == "/cache/bucket/logs/x.log"
+    with pytest.raises(StockflowError, match="expected a path ending in"):
+        registry.root_of("/a/other.txt", "logs/x.log")

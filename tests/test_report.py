@@ -1,6 +1,7 @@
 """The report: plots and tables of a real run, and Snakemake's --report around them."""
 
 import datetime as dt
+import json
 import os
 import re
 import zipfile
@@ -10,6 +11,7 @@ import pytest
 from conftest import jobs_run, snakemake, write_config
 from PIL import Image
 from stockflow import (
+    StockflowError,
     bench_charts,
     benchfiles,
     cli,
@@ -17,9 +19,12 @@ from stockflow import (
     download,
     h5frame,
     inventory,
+    joblog,
+    market_charts,
     plots,
     registry,
     schedule,
+    shard,
     synthesize,
     tabular,
     ticker_charts,
@@ -36,6 +41,8 @@ ENTRIES = [
     ("benchmarks/memory.png", "Peak resident memory"),
     ("benchmarks/timeline.png", "critical path"),
     ("inventory.html", "compression ratio"),
+    ("market/distributions.png", "across every ticker"),
+    ("market/progress.png", "jobs finished per rule over time"),
 ]
 
 
@@ -63,22 +70,37 @@ def test_timeline_jobs_start_at_the_benchmark_mtime_minus_its_seconds(tmp_path, 
     monkeypatch.chdir(tmp_path)
     rules = registry.RULES
     t = 1_700_000_000.0
-    bench(Path(rules["download"].benchmark_of("aapl")), 2.0, t - 500)  # an earlier run
-    bench(Path(rules["download"].benchmark_of("ibm")), 1.0, t + 1)
-    bench(Path(rules["convert"].benchmark_of("aapl")), 3.0, t + 5)  # ibm's: missing
+    times = {  # (ticker, rule): (seconds, end)
+        ("aapl", "download"): (2.0, t - 500),  # an earlier run
+        ("aapl", "synthesize"): (1.0, t - 498),
+        ("aapl", "convert"): (3.0, t + 5),
+        ("ibm", "download"): (1.0, t + 1),
+        ("ibm", "synthesize"): (0.5, t + 1.6),
+        ("ibm", "convert"): (1.0, t + 2.7),
+    }
+    for (ticker, rule), (seconds, end) in times.items():
+        bench(Path(rules[rule].benchmark_of(ticker)), seconds, end)
+        log = Path(rules[rule].log_of(ticker))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        facts = {"rows": 1, "file_bytes": 1, "data_bytes": 1, "disk_bytes": 1, "layout": "fixed"}
+        log.write_text(f"stockflow: result {json.dumps({'bytes': 100, **facts})}\n")
     bench(Path(rules["benchmark_summary"].benchmark), 0.5, t + 6)
-    bench(Path(rules["plot_benchmarks"].benchmark), 0.5, t + 7)  # not drawn: it draws
-    found = bench_charts.run_jobs(["aapl", "ibm"], stages=[])
+    rows = shard.collect(["aapl", "ibm"])
+    found = shard.run_jobs(rows, [rules["benchmark_summary"].benchmark], stages=[])
     jobs, earlier = schedule.latest_run(found)
-    assert earlier == 1  # ended more than RUN_GAP_S before the rest
-    assert [(j.rule, j.ticker, j.start - t, j.end - t) for j in jobs] == [
-        ("download", "ibm", 0.0, 1.0),
-        ("convert", "aapl", 2.0, 5.0),
-        ("benchmark_summary", None, 5.5, 6.0),
+    assert earlier == 2  # ended more than RUN_GAP_S before the rest
+    assert [(j.rule, j.ticker) for j in jobs] == [
+        ("download", "ibm"),
+        ("synthesize", "ibm"),
+        ("convert", "ibm"),
+        ("convert", "aapl"),
+        ("benchmark_summary", None),
     ]
+    assert (jobs[0].start - t, jobs[0].end - t) == (0.0, 1.0)
+    assert (jobs[3].start - t, jobs[3].end - t) == (2.0, 5.0)
     # Given the run's start, jobs before it are left out whatever the gap.
     jobs, earlier = schedule.latest_run(found, since=t + 3)
-    assert (earlier, [j.rule for j in jobs]) == (2, ["convert", "benchmark_summary"])
+    assert (earlier, [j.rule for j in jobs]) == (5, ["convert", "benchmark_summary"])
 
 
 def test_run_start_is_the_newest_snakemake_log(tmp_path):
@@ -149,20 +171,84 @@ def test_a_missing_or_foreign_h5_is_one_clear_line(tmp_path, capsys):
     assert not (tmp_path / "c.png").exists()
 
 
-def test_inventory_rows_sizes_and_compression(ticker_files):
+def test_inventory_rows_sizes_and_compression_from_each_converts_result(ticker_files, tmp_path):
+    """The inventory reads the result line each convert job logged about the .h5 it wrote."""
+    import subprocess
+    import sys
+
     d = ticker_files
-    fixed, table = inventory.inventory(
-        [str(d / "ge.h5"), str(d / "table.h5")], str(d / "{ticker}.json")
-    )
+    rows = {}
+    for name, opts in (
+        ("ge", []),
+        ("tbl", ["--format=table", "--complevel=5", "--complib=blosc:zstd"]),
+    ):
+        log = tmp_path / f"{name}.log"
+        with open(log, "wb") as err:
+            cmd = [
+                sys.executable,
+                "-m",
+                "stockflow.convert",
+                str(d / "ge.json"),
+                str(tmp_path / f"{name}.h5"),
+                *opts,
+            ]
+            assert subprocess.run(cmd, stderr=err).returncode == 0
+        result = joblog.read(str(log))
+        rows[name] = inventory.row({"ticker": name, "work_bytes": result["bytes"], **result})
+    fixed, table = rows["ge"], rows["tbl"]
     assert fixed["rows"] == table["rows"] == 30 * 480
     assert fixed["layout"] == "fixed" and table["layout"] == "table blosc:zstd:5"
     assert fixed["ratio"] == pytest.approx(1.0, abs=0.01)  # stored raw
     assert table["ratio"] > 1.5 and table["size_mb"] < fixed["size_mb"]
+    assert fixed["json_mb"] == table["json_mb"] == (d / "ge.json").stat().st_size / 1e6
+    assert fixed["size_mb"] == (tmp_path / "ge.h5").stat().st_size / 1e6
     assert fixed["json_ratio"] == pytest.approx(fixed["json_mb"] / fixed["size_mb"])
-    assert table["json_mb"] is None  # no table.json
+    assert h5frame.describe(str(tmp_path / "tbl.h5"))["rows"] == 30 * 480
     tsv = inventory.to_tsv([fixed, table]).decode().splitlines()
     assert tsv[0].split("\t") == list(inventory.COLUMNS)
     assert tsv[1].startswith("ge\t14400\t")
+
+
+def test_a_job_without_a_result_line_is_named_with_its_log(tmp_path):
+    (tmp_path / "logs/convert").mkdir(parents=True)
+    (tmp_path / "logs/convert/ge.log").write_text("stockflow: error: it broke\n")
+    bench = tmp_path / "benchmarks/download/ge.tsv"
+    for rule in ("download", "synthesize", "convert"):
+        path = tmp_path / f"benchmarks/{rule}/ge.tsv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("s\th:m:s\n0.1\t0:00:00\n")
+        log = tmp_path / f"logs/{rule}/ge.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        if rule != "convert":
+            log.write_text('stockflow: result {"bytes": 10}\n')
+    with pytest.raises(StockflowError, match="convert ge: no result in .*logs/convert/ge.log"):
+        shard.collect(["ge"], str(tmp_path))
+    assert registry.root_of(str(bench), "benchmarks/download/ge.tsv") == str(tmp_path)
+
+
+def test_charts_of_a_market_show_spreads_not_a_mark_per_job(tmp_path):
+    """At thousands of jobs the throughput chart is a histogram and the timeline stacks rules."""
+    jobs = []
+    t = 1_700_000_000.0
+    for i in range(1500):
+        rule = ("download", "synthesize", "convert")[i % 3]
+        jobs.append(schedule.Job(rule, f"t{i // 3:04d}", t + i * 0.1, t + i * 0.1 + 0.15))
+    rows = [
+        {"rule": "convert", "ticker": f"t{i:04d}", "seconds": 0.2, "cpu_seconds": 0.2,
+         "max_rss_mb": 80.0, "input_mb": 1.0 + i % 7, "mb_per_s": 5.0 + i % 11}
+        for i in range(500)
+    ]  # fmt: skip
+    bench_charts._throughput(rows, str(tmp_path / "throughput.png"))
+    bench_charts._timeline(jobs, 0, str(tmp_path / "timeline.png"))
+    market_charts.progress(jobs, 0, str(tmp_path / "progress.png"))
+    files = [{"size_mb": 1.0 + i % 5} for i in range(500)]
+    market_charts.distributions(rows, files, str(tmp_path / "distributions.png"))
+    for name in ("throughput", "timeline", "progress", "distributions"):
+        assert_is_a_real_chart(tmp_path / f"{name}.png")
+    with Image.open(tmp_path / "timeline.png") as img:
+        assert img.height < 1000  # not a lane per concurrent job
+    page = bench_charts.summary_html(rows * 2)
+    assert page.count("<tr>") < 60 and "The 10 slowest jobs of each rule, of 1000" in page
 
 
 # --- the workflow and Snakemake's report ----------------------------------------------------------
@@ -174,7 +260,7 @@ def test_report_of_a_small_real_run_has_every_plot(tmp_path):
     run = snakemake(tmp_path)
     ran = {job for job in jobs_run(run.stderr) if job[0] != "all"}
     assert {("plot_ticker", t) for t in TICKERS} <= ran
-    assert {("plot_benchmarks", None), ("inventory", None)} <= ran
+    assert {("plot_benchmarks", None), ("plot_market", None), ("inventory", None)} <= ran
     assert re.search(r"^\d+ of \d+ steps \(100%\) done$", run.stderr, re.M)
     plots_dir = tmp_path / "results/plots"
     for name, _ in ENTRIES:
@@ -184,7 +270,7 @@ def test_report_of_a_small_real_run_has_every_plot(tmp_path):
 
     # the timeline drew this run's jobs: every data and plot job but its own
     log = (tmp_path / "logs/plot_benchmarks.log").read_text()
-    assert "timeline of 10 jobs (0 earlier not shown)" in log, log
+    assert "timeline of 11 jobs (0 earlier not shown)" in log, log
     inv = (tmp_path / "results/inventory.tsv").read_text().splitlines()
     assert [line.split("\t")[:2] for line in inv[1:]] == [[t, str(3 * 480)] for t in TICKERS]
 
@@ -194,7 +280,7 @@ def test_report_of_a_small_real_run_has_every_plot(tmp_path):
         assert f'"results/plots/{name}"' in page, name
         assert caption in page, caption
     assert "stockflow</strong> turns daily quotes" in page  # workflow/report/workflow.rst
-    for category in ("Benchmarks", "Data", "Outputs"):
+    for category in ("Benchmarks", "Data", "Outputs", "Market"):
         assert f'"{category}"' in page
 
     snakemake(tmp_path, "--report", "report.zip")

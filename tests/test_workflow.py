@@ -26,7 +26,12 @@ def ran(proc) -> set:
 
 # The report's jobs (workflow/rules/report.smk) rerun whenever a ticker's data changes: its
 # charts, the inventory of every .h5, and the benchmark plots after the new summary.
-REPORT_JOBS = {("plot_benchmarks", None), ("inventory", None)}
+REPORT_JOBS = {
+    ("plot_benchmarks", None),
+    ("plot_market", None),
+    ("inventory", None),
+    ("shard", None),
+}
 
 
 def charts(*tickers) -> set:
@@ -40,6 +45,7 @@ def small(tmp_path):
     proc = snakemake(tmp_path)
     assert ran(proc) == {
         *((rule, t) for rule in ("download", "synthesize", "convert") for t in ("aapl", "ibm")),
+        ("shard", None),
         ("benchmark_summary", None),
         *charts("aapl", "ibm"),
         *REPORT_JOBS,
@@ -82,6 +88,7 @@ def test_added_ticker_runs_only_its_chain_and_the_summary(small):
     write_config(small, tickers=["aapl", "ibm", "ge"])
     proc = snakemake(small)
     assert ran(proc) == {
+        ("shard", None),
         ("download", "ge"),
         ("synthesize", "ge"),
         ("convert", "ge"),
@@ -97,9 +104,11 @@ def test_synth_parameter_change_reruns_every_synthesize_and_convert(small):
     assert rules_run(proc.stderr) == {
         "synthesize": 2,
         "convert": 2,
+        "shard": 1,
         "benchmark_summary": 1,
         "plot_ticker": 2,
         "plot_benchmarks": 1,
+        "plot_market": 1,
         "inventory": 1,
         "all": 1,
     }
@@ -110,9 +119,11 @@ def test_hdf5_layout_change_reruns_only_convert(small):
     proc = snakemake(small)
     assert rules_run(proc.stderr) == {
         "convert": 2,
+        "shard": 1,
         "benchmark_summary": 1,
         "plot_ticker": 2,
         "plot_benchmarks": 1,
+        "plot_market": 1,
         "inventory": 1,
         "all": 1,
     }
@@ -162,8 +173,14 @@ def test_refresh_reruns_only_the_ticker_whose_source_changed(tmp_path, http_serv
 
     snakemake(tmp_path, *REFRESH)  # nothing changed upstream
     proc = snakemake(tmp_path)
-    # Only the summary, which re-reads the fresh download timings, and its plots; no data job.
-    assert ran(proc) <= {("benchmark_summary", None), ("plot_benchmarks", None)}
+    # Only the summaries, which re-read the fresh download timings, and their plots; no data job.
+    assert ran(proc) <= {
+        ("shard", None),
+        ("benchmark_summary", None),
+        ("inventory", None),
+        ("plot_benchmarks", None),
+        ("plot_market", None),
+    }
 
 
 @pytest.mark.parametrize(

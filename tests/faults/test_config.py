@@ -100,6 +100,32 @@ def test_hostile_config_is_refused_before_anything_runs(sandbox, kind, config, k
     assert written == [] and injected(root) == []
 
 
+# In a sheet, a line is a name: a newline makes two names, a blank line none.
+SHEET_NAMES = [t for t in TICKERS if t.strip() and "\n" not in t]
+
+
+@pytest.mark.parametrize("name", SHEET_NAMES, ids=[repr(t)[:40] for t in SHEET_NAMES])
+def test_hostile_names_in_a_ticker_sheet_are_refused_naming_the_line(sandbox, name, fault_ledger):
+    root, work = sandbox
+    (work / "config").mkdir()
+    (work / "config" / "tickers.tsv").write_text(f"ticker\taltname\naapl\tx\n{name}\ty\n")
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump({"tickers": "config/tickers.tsv"}))
+    before = tree(root)
+    proc = snakemake(work, check=False)
+    written = sorted(p for p in tree(root) - before if not p.startswith("work/.snakemake"))
+    fault_ledger.record(
+        "hostile config",
+        f"ticker sheet naming {name!r}",
+        "refused with the sheet's line before any job",
+        0,
+        len(written) + len(injected(root)),
+    )
+    assert proc.returncode != 0
+    assert "config/tickers.tsv:3: ticker" in proc.stdout + proc.stderr
+    assert jobs_run(proc.stderr) == {}
+    assert written == [] and injected(root) == []
+
+
 def test_hostile_tickers_on_the_command_line_are_refused_too(sandbox, fault_ledger):
     root, work = sandbox
     write_config(work)

@@ -4,7 +4,7 @@ localrules:
 
 rule benchmark_summary:
     input:
-        unpack(summarized_benchmarks),
+        shards=shard_files,
     output:
         summary=BENCH_SUMMARY,
     log:
@@ -13,7 +13,5 @@ rule benchmark_summary:
         registry.bench("benchmark_summary")
     conda:
         "../../envs/benchmarks.yaml"
-    params:
-        tickers=tickers_args,
     shell:
-        "python -m stockflow.benchsummary {output.summary:q} {params.tickers} 2> {log:q}"
+        "python -m stockflow.benchsummary {output.summary:q} {input.shards:q} 2> {log:q}"

@@ -1,5 +1,4 @@
-import re
-import shlex
+import os
 import sys
 from pathlib import Path
 
@@ -8,11 +7,11 @@ from snakemake.utils import validate
 # The stage CLIs live in the package beside the rules (workflow/stockflow).
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 
-from stockflow import StockflowError, jobenv, params as sf_params, registry
+import stockflow.shard
+from stockflow import StockflowError, jobenv, registry, stageargs, tickers as sf_tickers
 from stockflow.registry import (
-    BENCH_PLOTS,
+    BENCH_OUTPUTS,
     BENCH_SUMMARY,
-    BENCH_TABLE,
     CPROFILE,
     CPROFILE_MERGED,
     CPROFILED,
@@ -20,10 +19,11 @@ from stockflow.registry import (
     INVENTORY,
     INVENTORY_TABLE,
     JSONL,
+    MARKET_PLOTS,
     PLOT_CLOSE,
     PLOT_DAY,
     QUOTES,
-    RULES,
+    SHARD,
 )
 
 shell.prefix(jobenv.shell_prefix())
@@ -42,115 +42,92 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 def _check_config(cfg):
     """Cross-key checks the JSON schema cannot express; fail before any job runs."""
-    synth = cfg["synth"]
     try:
-        sf_params.bars_per_day(
-            synth["freq"], synth["session_start"], synth["session_end"]
-        )
+        stageargs.bars_per_day(cfg)
+        names = sf_tickers.load(cfg["tickers"])
+        charted = sf_tickers.sample(names, cfg["report"]["tickers"])
     except StockflowError as exc:
         raise ValueError(f"config: {exc}") from None
     if cfg["source"]["url"] and cfg["source"]["path"]:
         raise ValueError("config: set at most one of source.url and source.path")
+    return names, charted
 
 
-_check_config(config)
-
-TICKERS = list(config["tickers"])
+TICKERS, CHARTED = _check_config(config)
+KNOWN = frozenset(TICKERS)
+SHARDS = registry.shards(TICKERS, config["batch_size"])
 # cProfile (config "cprofile"; "--config cprofile=true" arrives as a string): every data job
 # writes its profile, and each rule's profiles are added up by cprofile_merge.
 CPROFILING = config["cprofile"] in (True, "true")
 CPROFILE_TARGETS = expand(CPROFILE_MERGED, stage=CPROFILED) if CPROFILING else []
 REPORT_TARGETS = [
-    *expand([PLOT_CLOSE, PLOT_DAY], ticker=TICKERS),
-    *BENCH_PLOTS.values(),
-    BENCH_TABLE,
+    *expand([PLOT_CLOSE, PLOT_DAY], ticker=CHARTED),
+    *BENCH_OUTPUTS.values(),
+    *MARKET_PLOTS.values(),
     INVENTORY_TABLE,
 ]
 
+# Once per run, not per job (see stockflow/stageargs.py): params and resources of the stages.
+DOWNLOAD_ARGS = stageargs.download(config)
+SYNTH_ARGS = stageargs.synthesize(config)
+CONVERT_ARGS = stageargs.convert(config)
+DOWNLOAD_RUNTIME = stageargs.download_runtime(config)
+SYNTH_MEM_MB = stageargs.synthesize_mem_mb(config)
+SYNTH_RUNTIME = stageargs.synthesize_runtime(config)
+CONVERT_RUNTIME = stageargs.convert_runtime(config)
+PLOT_MEM_MB = stageargs.plot_mem_mb(config)
+
 
 wildcard_constraints:
-    # Only configured tickers: a wildcard can never match a path or a stray file.
-    ticker="|".join(re.escape(t) for t in TICKERS),
+    # A name, never a path or a temporary (stockflow/tickers.py); configured_ticker() refuses
+    # names that are not configured.
+    ticker=sf_tickers.WILDCARD,
     stage="|".join(CPROFILED),
+    shard=r"\d{4}",
 
 
-def source_args(wildcards):
-    """CLI flags for the download stage (a params value: a source change reruns downloads)."""
-    src = config["source"]
-    args = []
-    if src["url"]:
-        args += ["--url", src["url"], "--format", src["format"]]
-    elif src["path"]:
-        args += ["--path", src["path"], "--format", src["format"]]
-    for key in ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes"):
-        args += [f"--{key.replace('_', '-')}", str(src[key])]
-    return shlex.join(args)
+def source_input(wildcards):
+    """A download's input: its source file when source.path names one (so that a changed
+    source reruns that ticker), else nothing. Refuses a ticker that is not configured (e.g. a
+    stray target): the wildcard is a pattern, the configured names are the list."""
+    ticker = wildcards.ticker
+    if ticker not in KNOWN:
+        raise ValueError(
+            f"{ticker!r} is not one of the configured tickers (config 'tickers')"
+        )
+    template = config["source"]["path"]
+    if template:
+        path = template.replace("{ticker}", ticker)
+        # A missing file is the job's to report (it names the ticker and the file), so that
+        # --keep-going finishes the other tickers.
+        return [local(path)] if os.path.exists(path) else []
+    return []
 
 
-def synth_args(wildcards):
-    s = config["synth"]
-    return shlex.join(
-        [
-            f"--days={s['days']}",
-            f"--freq={s['freq']}",
-            f"--session-start={s['session_start']}",
-            f"--session-end={s['session_end']}",
-            f"--seed={s['seed']}",
-        ]
+def shard_inputs(wildcards):
+    """What a shard reads: its tickers' data jobs' benchmarks and the logs holding their results."""
+    tickers = SHARDS[wildcards.shard]
+    benchmarks = registry.benchmark_files(registry.SUMMARIZED, tickers, CHARTED)
+    logs = registry.log_files(registry.SUMMARIZED, tickers, CHARTED)
+    # The first input tells the job where the files are (stockflow/shard.py).
+    assert benchmarks[0] == stockflow.shard.anchor(tickers)
+    return {"anchor": benchmarks[0], "benchmarks": benchmarks[1:], "logs": logs}
+
+
+def shard_tickers(wildcards):
+    # A tuple: Snakemake hands it to the shell one quoted word per item (no wildcard filling).
+    return tuple(SHARDS[wildcards.shard])
+
+
+def shard_files(wildcards):
+    return expand(SHARD, shard=list(SHARDS))
+
+
+def timeline_singles(wildcards):
+    """The benchmark files of the jobs that are not per ticker (registry.TIMELINE_SINGLES)."""
+    return registry.benchmark_files(
+        registry.TIMELINE_SINGLES, TICKERS, CHARTED, config["batch_size"]
     )
-
-
-def hdf5_args(wildcards):
-    h = config["hdf5"]
-    return shlex.join(
-        [
-            f"--format={h['format']}",
-            f"--complevel={h['complevel']}",
-            f"--complib={h['complib']}",
-        ]
-    )
-
-
-def _bars_per_day():
-    s = config["synth"]
-    return sf_params.bars_per_day(s["freq"], s["session_start"], s["session_end"])
-
-
-def synth_mem_mb(wildcards):
-    # Measured peak: ~45 MB at 480 bars/day. Days go 32 at a time (CHUNK_DAYS in
-    # stockflow/synthesize.py), so memory grows with bars per day, never with days.
-    return 100 + (_bars_per_day() * 32 * 400) // 2**20
-
-
-def synth_runtime(wildcards):
-    return f"{2 + config['synth']['days'] * _bars_per_day() // 2_000_000}m"
-
-
-def convert_mem_mb(wildcards):
-    # The converter streams its input in blocks sized to stay within this budget.
-    return config["convert"]["memory_mb"]
-
-
-def convert_runtime(wildcards, input):
-    return f"{2 + int(input.size_mb // 50)}m"
-
-
-def tickers_args(wildcards):
-    # A function, not a string: Snakemake would try to fill braces in a params string.
-    return shlex.join(["--tickers", *TICKERS])
-
-
-def summarized_benchmarks(wildcards):
-    """What benchmark_summary reads: each summarized rule's benchmark and work file."""
-    return {
-        "benchmarks": registry.benchmark_files(registry.SUMMARIZED, TICKERS),
-        "work": registry.work_files(TICKERS),
-    }
-
-
-def timeline_benchmarks(wildcards):
-    """The benchmark files the timeline reads (see registry.TIMELINE_INPUTS)."""
-    return registry.benchmark_files(registry.TIMELINE_INPUTS, TICKERS)
 
 
 def cprofile_output(name):
@@ -167,13 +144,3 @@ def cprofile_inputs(wildcards):
     return expand(
         CPROFILE.format(rule=wildcards.stage, ticker="{ticker}"), ticker=TICKERS
     )
-
-
-def inventory_args(wildcards):
-    return shlex.join(["--json-template", JSONL])
-
-
-def plot_mem_mb(wildcards):
-    # pandas + matplotlib (~170 MB measured) plus the ticker's bars, read whole (56 bytes a
-    # bar, a few copies).
-    return 300 + (config["synth"]["days"] * _bars_per_day() * 200) // 2**20

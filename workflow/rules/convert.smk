@@ -8,15 +8,17 @@ rule convert:
         registry.log("convert"),
     benchmark:
         registry.bench("convert")
+    group:
+        "chain"
     conda:
         "../../envs/convert.yaml"
     threads: config["convert"]["threads"]
     resources:
-        mem_mb=convert_mem_mb,
-        runtime=convert_runtime,
+        mem_mb=config["convert"]["memory_mb"],
+        runtime=CONVERT_RUNTIME,
     params:
-        hdf5=hdf5_args,
+        hdf5=CONVERT_ARGS,
     shell:
         "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
-        " python -m stockflow.convert {input.bars:q} {output.hdf5:q} {params.hdf5}"
+        " python -m stockflow.convert {input.bars:q} {output.hdf5:q} {params.hdf5:q}"
         " --threads {threads} --memory-mb {resources.mem_mb} 2> {log:q}"

@@ -1,4 +1,6 @@
 rule download:
+    input:
+        source_input,
     output:
         quotes=QUOTES,
         cprofile=cprofile_output("download"),
@@ -6,15 +8,17 @@ rule download:
         registry.log("download"),
     benchmark:
         registry.bench("download")
+    group:
+        "chain"
     conda:
         "../../envs/download.yaml"
     threads: 1
     resources:
         mem_mb=256,
-        runtime="10m",
+        runtime=DOWNLOAD_RUNTIME,
     params:
-        source=source_args,
+        source=DOWNLOAD_ARGS,
     shell:
         "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
-        " python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source}"
+        " python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source:q}"
         " 2> {log:q}"

@@ -8,15 +8,17 @@ rule synthesize:
         registry.log("synthesize"),
     benchmark:
         registry.bench("synthesize")
+    group:
+        "chain"
     conda:
         "../../envs/synthesize.yaml"
     threads: 1
     resources:
-        mem_mb=synth_mem_mb,
-        runtime=synth_runtime,
+        mem_mb=SYNTH_MEM_MB,
+        runtime=SYNTH_RUNTIME,
     params:
-        synth=synth_args,
+        synth=SYNTH_ARGS,
     shell:
         "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
         " python -m stockflow.synthesize {wildcards.ticker:q} {input.quotes:q} {output.bars:q}"
-        " {params.synth} 2> {log:q}"
+        " {params.synth:q} 2> {log:q}"

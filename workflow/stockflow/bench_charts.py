@@ -8,7 +8,7 @@ HTML table for the report.
 
 import statistics
 
-from stockflow import StockflowError, atomic, benchfiles, registry, schedule, tabular
+from stockflow import StockflowError, atomic, registry, schedule, shard, tabular
 from stockflow.benchsummary import COLUMNS as SUMMARY_COLUMNS
 from stockflow.charts import color, figure, save
 from stockflow.schedule import Job
@@ -18,6 +18,10 @@ SAMPLING_NOTE = (
     "shows what its first sample saw (or 0), less than its real peak."
 )
 NUMBERS = ("seconds", "cpu_seconds", "max_rss_mb", "input_mb", "mb_per_s")
+# Beyond these, a chart of one mark per job or ticker is unreadable: it shows the spread.
+BAR_PER_TICKER = 60
+DETAIL_JOBS, DETAIL_LANES = 400, 32
+HTML_JOBS = 300
 
 
 def read_summary(path: str) -> list[dict]:
@@ -93,6 +97,9 @@ def _throughput(rows: list[dict], out: str, rule: str = "convert") -> None:
     )
     if not jobs:
         raise StockflowError(f"no {rule} jobs with MB/s in the benchmark summary")
+    if len(jobs) > BAR_PER_TICKER:
+        _throughput_histogram(jobs, out, rule)
+        return
     fig = figure(1000, 150 + 22 * len(jobs))
     ax = fig.add_subplot()
     rates = [r["mb_per_s"] for r in jobs]
@@ -117,6 +124,26 @@ def _throughput(rows: list[dict], out: str, rule: str = "convert") -> None:
     save(fig, out)
 
 
+def _throughput_histogram(jobs: list[dict], out: str, rule: str) -> None:
+    """Many tickers: how the MB/s of the rule's jobs spread, not a bar each."""
+    rates = [r["mb_per_s"] for r in jobs]
+    fig = figure(1000, 420)
+    ax = fig.add_subplot()
+    ax.hist(rates, bins=min(80, max(10, len(rates) // 25)), color=color(rule))
+    median = statistics.median(rates)
+    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:.1f}")
+    slow = jobs[: min(5, len(jobs))]
+    ax.set_xlabel(
+        "MB of JSON read per second (whole job: interpreter start, parse, write)\n"
+        "slowest: " + ", ".join(f"{r['ticker']} {r['mb_per_s']:.1f}" for r in slow)
+    )
+    ax.set_ylabel("jobs")
+    ax.set_title(f"{rule}: MB/s across {len(jobs)} tickers")
+    ax.legend(loc="upper right", fontsize="small")
+    ax.grid(True, axis="y", alpha=0.3)
+    save(fig, out)
+
+
 def _timeline(jobs: list[Job], earlier: int, out: str) -> None:
     from matplotlib.patches import Patch
 
@@ -129,6 +156,9 @@ def _timeline(jobs: list[Job], earlier: int, out: str) -> None:
     wall = max(j.end for j in jobs) - t0
     n_lanes = schedule.assign_lanes(jobs)
     path = schedule.critical_path(jobs)
+    if len(jobs) > DETAIL_JOBS or n_lanes > DETAIL_LANES:
+        _timeline_by_rule(jobs, path, earlier, t0, wall, out)
+        return
     fig = figure(1200, 260 + 34 * n_lanes)
     bars_ax, busy_ax = fig.subplots(2, 1, sharex=True, height_ratios=[max(n_lanes, 2), 2])
     groups: dict[tuple, list] = {}  # one collection per lane, rule and outline: fast at 1000s
@@ -187,6 +217,39 @@ def _timeline(jobs: list[Job], earlier: int, out: str) -> None:
     save(fig, out)
 
 
+def _timeline_by_rule(jobs: list[Job], path: list[Job], earlier: int, t0, wall, out) -> None:
+    """Many jobs: how many of each rule ran at once over the run, stacked (one band per rule)."""
+    import numpy as np
+
+    times = np.linspace(0, wall, 600)
+    running = schedule.running_by_rule(jobs, t0, times)
+    fig = figure(1200, 520)
+    ax = fig.add_subplot()
+    ax.stackplot(
+        times,
+        *running.values(),
+        labels=[f"{rule} ({sum(1 for j in jobs if j.rule == rule)} jobs)" for rule in running],
+        colors=[color(r) for r in running],
+        step="post",
+        alpha=0.9,
+    )
+    on_path = schedule.covered(path)
+    note = f"; {earlier} jobs of earlier runs not shown" if earlier else ""
+    busy = sum(j.end - j.start for j in jobs)
+    ax.set_title(
+        f"Timeline of the latest run: {len(jobs)} jobs in {wall:.1f} s wall{note}\n"
+        f"critical path: {len(path)} jobs, {on_path:.1f} s running; "
+        f"average {busy / wall if wall else 0:.2f} jobs busy"
+    )
+    ax.set_xlabel("seconds since the run's first job")
+    ax.set_ylabel("jobs running")
+    ax.set_xlim(0, wall * 1.01 or 1)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.grid(True, alpha=0.3)
+    save(fig, out)
+
+
 def summary_html(rows: list[dict]) -> str:
     per_rule = []
     for rule, group in tabular.group_by(rows, "rule").items():
@@ -203,7 +266,15 @@ def summary_html(rows: list[dict]) -> str:
                 max(rss) if rss else None,
             ]
         )
-    jobs = [[r[c] for c in SUMMARY_COLUMNS] for r in rows]
+    if len(rows) <= HTML_JOBS:
+        title, shown = "Every job", rows
+    else:  # a table of 30,000 rows helps nobody: the slowest jobs of each rule
+        title = f"The 10 slowest jobs of each rule, of {len(rows)} (all: results/benchmarks.tsv)"
+        shown = [
+            r
+            for group in tabular.group_by(rows, "rule").values()
+            for r in sorted(group, key=lambda r: r["seconds"] or 0, reverse=True)[:10]
+        ]
     return tabular.html_page(
         "Per rule",
         tabular.html_table(
@@ -212,59 +283,38 @@ def summary_html(rows: list[dict]) -> str:
             per_rule,
             "From results/benchmarks.tsv (Snakemake's benchmark of every job).",
         ),
-        tabular.html_table("Every job", list(SUMMARY_COLUMNS), jobs),
+        tabular.html_table(
+            title, list(SUMMARY_COLUMNS), [[r[c] for c in SUMMARY_COLUMNS] for r in shown]
+        ),
     )
-
-
-def run_jobs(tickers: list[str], stages: list[str]) -> list[Job]:
-    """Every job the registry draws on the timeline whose benchmark file exists, with its times.
-
-    ``tickers``: the values of per-ticker rules; ``stages``: of the cProfile merges.
-    """
-    values = {"ticker": tickers, "stage": stages, None: [None]}
-    jobs = []
-    for rule in registry.RULES.values():
-        if not rule.drawn:
-            continue
-        for value in values[rule.wildcard]:
-            times = benchfiles.span(rule.benchmark_of(value))
-            if times is not None:
-                ticker = value if rule.wildcard == "ticker" else None
-                jobs.append(Job(rule.name, ticker, *times))
-    return jobs
 
 
 def plot_benchmarks(
     summary: str,
-    seconds_out: str,
-    throughput_out: str,
-    memory_out: str,
-    timeline_out: str,
-    table_out: str,
-    tickers: list[str],
-    stages: list[str] = registry.CPROFILED,
+    outs: dict[str, str],
+    shards: list[str],
+    singles: list[str],
     run_log_dir: str | None = registry.RUN_LOG_DIR,
 ) -> str:
+    """The benchmark charts and table; ``outs``: a path per registry.BENCH_OUTPUTS."""
     rows = read_summary(summary)
     _distribution(
         rows,
         "seconds",
         "Seconds per job by rule (each dot a ticker)",
         "seconds (wall, whole job)",
-        seconds_out,
+        outs["seconds"],
     )
-    _throughput(rows, throughput_out)
+    _throughput(rows, outs["throughput"])
     _distribution(
         rows,
         "max_rss_mb",
         "Peak memory per job by rule (each dot a ticker)",
         "max RSS, MB",
-        memory_out,
+        outs["memory"],
         note=SAMPLING_NOTE if any((r["seconds"] or 0) < 1 for r in rows) else "",
     )
-    jobs, earlier = schedule.latest_run(
-        run_jobs(tickers, stages), benchfiles.run_start(run_log_dir)
-    )
-    _timeline(jobs, earlier, timeline_out)
-    atomic.write_bytes(table_out, summary_html(rows).encode())
+    jobs, earlier = shard.latest_run(shards, singles, run_log_dir)
+    _timeline(jobs, earlier, outs["timeline"])
+    atomic.write_bytes(outs["table"], summary_html(rows).encode())
     return f"{len(rows)} benchmarks, timeline of {len(jobs)} jobs ({earlier} earlier not shown)"

@@ -1,36 +1,39 @@
-"""Gather Snakemake benchmark files into one table: rule, ticker, seconds, memory, throughput.
+"""The benchmark summary: rule, ticker, seconds, memory and throughput of every data job.
 
-    python -m stockflow.benchsummary OUT.tsv --tickers T...
+    python -m stockflow.benchsummary OUT.tsv SHARD.tsv...
 
-Every rule the registry summarizes (``stockflow.registry``: the data chain), for every ticker.
-``input_mb`` is the size of the file that measures the job's work (for a download, the CSV it
-wrote), so ``mb_per_s`` compares jobs of different sizes.
+Every rule the registry summarizes (``stockflow.registry``: the data chain), for every ticker,
+from the shards (``stockflow.shard``): seconds, CPU seconds and peak memory from the job's
+benchmark, and ``input_mb`` from the result line of its log: the bytes of its work (what a
+download or synthesize wrote, what a convert read), so ``mb_per_s`` compares jobs of
+different sizes.
 """
 
 import argparse
-import os
 import statistics
 
-from stockflow import atomic, benchfiles, cli, registry, tabular
+from stockflow import atomic, cli, registry, shard, tabular
 
 COLUMNS = ("rule", "ticker", "seconds", "cpu_seconds", "max_rss_mb", "input_mb", "mb_per_s")
 
 
-def summarize(tickers: list[str], rules: list[registry.Rule] = registry.SUMMARIZED) -> list[dict]:
+def summarize(jobs: list[dict], rules: list[registry.Rule] = registry.SUMMARIZED) -> list[dict]:
+    """Rows of the summarized rules, rule by rule, tickers in run order."""
+    by_rule = tabular.group_by(jobs, "rule")
     table = []
     for rule in rules:
-        for ticker in tickers:
-            bench = benchfiles.read(rule.benchmark_of(ticker))
-            size = os.path.getsize(rule.work.replace("{ticker}", ticker)) / 1e6
+        for job in by_rule.get(rule.name, []):
+            size = job["work_bytes"] / 1e6 if job["work_bytes"] is not None else None
+            seconds = job["seconds"]
             table.append(
                 {
                     "rule": rule.name,
-                    "ticker": ticker,
-                    "seconds": bench.seconds,
-                    "cpu_seconds": bench.cpu_seconds,
-                    "max_rss_mb": bench.max_rss_mb,
+                    "ticker": job["ticker"],
+                    "seconds": seconds,
+                    "cpu_seconds": job["cpu_seconds"],
+                    "max_rss_mb": job["max_rss_mb"],
                     "input_mb": size,
-                    "mb_per_s": size / bench.seconds if bench.seconds else None,
+                    "mb_per_s": size / seconds if seconds and size is not None else None,
                 }
             )
     return table
@@ -56,9 +59,9 @@ def describe(table: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m stockflow.benchsummary", description=__doc__)
     p.add_argument("out")
-    p.add_argument("--tickers", nargs="+", required=True)
+    p.add_argument("shards", nargs="+", metavar="SHARD.tsv", help="results/shards/*.tsv")
     a = p.parse_args(argv)
-    table = summarize(a.tickers)
+    table = summarize(shard.read(a.shards))
     atomic.write_bytes(a.out, to_tsv(table))
     cli.info(f"{len(table)} benchmarks -> {a.out}\n{describe(table)}")
 

@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from stockflow import StockflowError, atomic, cli, defaults
+from stockflow import StockflowError, atomic, cli, defaults, joblog
 from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
 
 DEFAULT_THREADS = defaults.CONVERT["threads"]
@@ -304,6 +304,9 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     n = convert_file(a.src, a.out, **options(a))
     cli.info(f"{a.src}: {n} bars -> {a.out} ({a.format})")
+    from stockflow.h5frame import describe
+
+    joblog.write(bytes=os.path.getsize(a.src), bars=n, **describe(a.out))
 
 
 if __name__ == "__main__":

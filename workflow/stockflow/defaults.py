@@ -24,6 +24,10 @@ SYNTH = {
 }
 HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
+# Tickers per batch: a shard of the summaries, and one cluster job (README, "On a cluster").
+BATCH_SIZE = 100
+# Per-ticker charts: for at most this many tickers (a sample beyond), see stockflow.tickers.
+REPORT = {"tickers": 4}
 CPROFILE = False
 
 # config key -> its defaults (a section's dict, or the value of a top-level key)
@@ -32,5 +36,7 @@ CONFIG = {
     "synth": SYNTH,
     "hdf5": HDF5,
     "convert": CONVERT,
+    "batch_size": BATCH_SIZE,
+    "report": REPORT,
     "cprofile": CPROFILE,
 }

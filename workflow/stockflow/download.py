@@ -8,7 +8,7 @@ whole body has been validated as quotes, and atomically.
 
 import argparse
 
-from stockflow import atomic, cli, defaults, quotes
+from stockflow import atomic, cli, defaults, joblog, quotes
 from stockflow.sources import EMBEDDED_FORMAT, Source, fetch
 
 
@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> None:
     rows, warnings = quotes.parse(body, source.fmt, where)
     for w in warnings:
         cli.warn(w)
-    atomic.write_bytes(args.out, quotes.to_csv(rows))
+    data = quotes.to_csv(rows)
+    atomic.write_bytes(args.out, data)
     cli.info(f"{where}: {len(rows)} days {rows[0].date}..{rows[-1].date} -> {args.out}")
+    joblog.write(bytes=len(data), days=len(rows))
 
 
 if __name__ == "__main__":

@@ -205,3 +205,31 @@ def read_bars(path: str) -> dict[str, np.ndarray]:
         raise StockflowError(f"{path}: not stockflow bars (no column(s) {missing})")
     cols["timestamp"] = np.asarray(cols["timestamp"]).astype("datetime64[ns]")
     return cols
+
+
+def describe(path: str) -> dict:
+    """Rows, layout, file bytes, and what the arrays hold uncompressed and take on disk."""
+    import os
+
+    with open_frame(path) as h5:
+        group = h5.get_node(HDF5_NODE)
+        if "table" in group:  # pandas' table layout
+            rows, layout = group.table.nrows, "table"
+        elif "axis1" in group:  # pandas' fixed layout
+            rows, layout = group.axis1.shape[0], "fixed"
+        else:
+            raise StockflowError(f"{path}: {HDF5_NODE} is neither pandas' fixed nor table layout")
+        in_memory = on_disk = 0
+        filters = None
+        for leaf in h5.walk_nodes(HDF5_NODE, classname="Leaf"):
+            in_memory += leaf.size_in_memory
+            on_disk += leaf.size_on_disk
+            if leaf.filters.complevel:
+                filters = f"{leaf.filters.complib}:{leaf.filters.complevel}"
+    return {
+        "rows": int(rows),
+        "file_bytes": os.path.getsize(path),
+        "data_bytes": int(in_memory),
+        "disk_bytes": int(on_disk),
+        "layout": layout + (f" {filters}" if filters else ""),
+    }

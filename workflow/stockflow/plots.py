@@ -1,13 +1,17 @@
 """The report's charts, as PNG files (and the benchmark summary as an HTML table).
 
     python -m stockflow.plots ticker TICKER QUOTES.csv BARS.h5 CLOSE.png DAY.png
-    python -m stockflow.plots benchmarks SUMMARY.tsv --seconds P --throughput P --memory P
-        --timeline P --table P.html --tickers T... [--run-log-dir .snakemake/log]
+    python -m stockflow.plots benchmarks SUMMARY.tsv --shards SHARD.tsv... --singles BENCH.tsv...
+        --seconds P --throughput P --memory P --timeline P --table P.html [--run-log-dir DIR]
+    python -m stockflow.plots market SUMMARY.tsv --inventory INVENTORY.tsv --shards SHARD.tsv...
+        --singles BENCH.tsv... --distributions P --progress P [--run-log-dir DIR]
 
 ``ticker``: the daily close over the synthesized period and one sample day's bars
 (``stockflow.ticker_charts``). ``benchmarks``: seconds per job by rule, MB/s per ticker for
-convert, peak memory per rule, and the timeline of the latest run (``stockflow.bench_charts``);
-which jobs the timeline looks for comes from ``stockflow.registry``.
+convert, peak memory per rule, the timeline of the latest run (``stockflow.bench_charts``).
+``market``: distributions across every ticker and the run's progress
+(``stockflow.market_charts``). The jobs of the run come from the shards (the data chain) and
+the benchmark files of the other jobs (``--singles``).
 """
 
 import argparse
@@ -28,36 +32,38 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("bars", help="the ticker's .h5")
     t.add_argument("close_out", help="PNG: daily close over the synthesized period")
     t.add_argument("day_out", help="PNG: one sample day as candlesticks with volume")
-    b = sub.add_parser("benchmarks", help="plots and a table of the benchmark summary")
-    b.add_argument("summary", help="results/benchmarks.tsv")
-    for name in ("seconds", "throughput", "memory", "timeline", "table"):
-        b.add_argument(f"--{name}", required=True, metavar="OUT")
-    b.add_argument("--tickers", nargs="+", default=[], help="the run's tickers")
-    b.add_argument(
-        "--run-log-dir",
-        default=registry.RUN_LOG_DIR,
-        help="Snakemake's log directory: the timeline starts with this run",
-    )
+    for name, help_, outs in (
+        ("benchmarks", "plots and a table of the benchmark summary", registry.BENCH_OUTPUTS),
+        ("market", "distributions across every ticker, the run's progress", registry.MARKET_PLOTS),
+    ):
+        b = sub.add_parser(name, help=help_)
+        b.add_argument("summary", help="results/benchmarks.tsv")
+        for out in outs:
+            b.add_argument(f"--{out}", required=True, metavar="OUT")
+        if name == "market":
+            b.add_argument("--inventory", required=True, help="results/inventory.tsv")
+        b.add_argument("--shards", nargs="+", required=True, help="results/shards/*.tsv")
+        b.add_argument("--singles", nargs="*", default=[], help="benchmark files of the other jobs")
+        b.add_argument(
+            "--run-log-dir",
+            default=registry.RUN_LOG_DIR,
+            help="Snakemake's log directory: the timeline starts with this run",
+        )
     a = p.parse_args(argv)
     if a.command == "ticker":
         from stockflow.ticker_charts import plot_ticker
 
         cli.info(plot_ticker(a.ticker, a.quotes, a.bars, a.close_out, a.day_out))
-    else:
+    elif a.command == "benchmarks":
         from stockflow.bench_charts import plot_benchmarks
 
-        cli.info(
-            plot_benchmarks(
-                a.summary,
-                a.seconds,
-                a.throughput,
-                a.memory,
-                a.timeline,
-                a.table,
-                a.tickers,
-                run_log_dir=a.run_log_dir,
-            )
-        )
+        outs = {name: getattr(a, name) for name in registry.BENCH_OUTPUTS}
+        cli.info(plot_benchmarks(a.summary, outs, a.shards, a.singles, a.run_log_dir))
+    else:
+        from stockflow.market_charts import plot_market
+
+        outs = {name: getattr(a, name) for name in registry.MARKET_PLOTS}
+        cli.info(plot_market(a.summary, a.inventory, outs, a.shards, a.singles, a.run_log_dir))
 
 
 if __name__ == "__main__":

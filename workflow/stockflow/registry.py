@@ -1,13 +1,17 @@
 """The workflow's rules and files, in one place (stdlib only: the Snakefile imports it).
 
 Each rule's benchmark and log path, its colour in the charts, whether the benchmark summary
-counts it and what measures its work: the ``.smk`` files take their ``benchmark:`` and ``log:``
-from here, and the summary, the timeline and the charts read the same entries.
-``tests/test_registry.py`` holds this table equal to the rules Snakemake actually has, so adding
-a rule is the rule plus one line here.
+counts it: the ``.smk`` files take their ``benchmark:`` and ``log:`` from here, and the summary,
+the inventory, the timeline and the charts read the same entries. ``tests/test_registry.py``
+holds this table equal to the rules Snakemake actually has, so adding a rule is the rule plus
+one line here.
 """
 
+import os
+import re
 from dataclasses import dataclass
+
+from stockflow import StockflowError, defaults
 
 # Per-ticker files
 QUOTES = "resources/quotes/{ticker}.csv"
@@ -16,6 +20,8 @@ HDF5 = "results/hdf5/{ticker}.h5"
 # cProfile output of a profiled job, and one rule's jobs added up (config "cprofile")
 CPROFILE = "results/cprofile/{rule}/{ticker}.prof"
 CPROFILE_MERGED = "results/cprofile/{stage}.prof"
+# The jobs of a batch of tickers (config batch_size), their times and results, in one file
+SHARD = "results/shards/{shard}.tsv"
 # What the whole run produced
 BENCH_SUMMARY = "results/benchmarks.tsv"
 INVENTORY = "results/inventory.tsv"
@@ -27,6 +33,9 @@ BENCH_PLOTS = {
     name: f"{PLOTS}/benchmarks/{name}.png"
     for name in ("seconds", "throughput", "memory", "timeline")
 }
+# What plot_benchmarks and plot_market draw, by the name of each output
+BENCH_OUTPUTS = {**BENCH_PLOTS, "table": BENCH_TABLE}
+MARKET_PLOTS = {name: f"{PLOTS}/market/{name}.png" for name in ("distributions", "progress")}
 INVENTORY_TABLE = PLOTS + "/inventory.html"
 RUN_LOG_DIR = ".snakemake/log"  # Snakemake's log of each run, named by its start time
 OTHER_COLOR = "#937860"  # a rule the table does not know (never one of ours: a test checks)
@@ -36,8 +45,9 @@ OTHER_COLOR = "#937860"  # a rule the table does not know (never one of ours: a 
 class Rule:
     name: str
     color: str
-    wildcard: str | None = None  # "ticker": one job per ticker; None: one job per run
-    work: str | None = None  # summarized rules: the file whose size measures a job's work
+    wildcard: str | None = None  # "ticker" | "shard" | "stage": a job per value; None: one
+    charted: bool = False  # per ticker, but only for the tickers with charts (report.tickers)
+    summarized: bool = False  # in the benchmark summary; its log's result line has its bytes
     cprofiled: bool = False  # writes a cProfile file when config "cprofile" is on
     drawn: bool = True  # on the timeline (all but the job that draws it)
     # Runs only when switched on (cprofile): never an input of another rule, so that switching
@@ -56,51 +66,77 @@ class Rule:
     def log(self) -> str:
         return self._path("logs", "log")
 
+    def _of(self, path: str, value: str | None) -> str:
+        return path.replace("{" + self.wildcard + "}", value) if self.wildcard else path
+
     def benchmark_of(self, value: str | None = None) -> str:
         """The benchmark file of one job (``value``: its wildcard's value)."""
-        path = self.benchmark
-        return path.replace("{" + self.wildcard + "}", value) if self.wildcard else path
+        return self._of(self.benchmark, value)
+
+    def log_of(self, value: str | None = None) -> str:
+        return self._of(self.log, value)
 
 
 RULES = {
     rule.name: rule
     for rule in (
-        # the data chain, per ticker: what a download and synthesize wrote, what convert read
-        Rule("download", "#4C72B0", "ticker", work=QUOTES, cprofiled=True),
-        Rule("synthesize", "#DD8452", "ticker", work=JSONL, cprofiled=True),
-        Rule("convert", "#55A868", "ticker", work=JSONL, cprofiled=True),
+        # the data chain, per ticker
+        Rule("download", "#4C72B0", "ticker", summarized=True, cprofiled=True),
+        Rule("synthesize", "#DD8452", "ticker", summarized=True, cprofiled=True),
+        Rule("convert", "#55A868", "ticker", summarized=True, cprofiled=True),
         # the report
-        Rule("plot_ticker", "#DA8BC3", "ticker"),
+        Rule("plot_ticker", "#DA8BC3", "ticker", charted=True),
+        Rule("shard", "#64B5CD", "shard"),
         Rule("benchmark_summary", "#8172B3"),
         Rule("inventory", "#8C8C8C"),
+        # the last two, side by side: neither is on the other's timeline
         Rule("plot_benchmarks", OTHER_COLOR, drawn=False),
+        Rule("plot_market", "#2F4F4F", drawn=False),
         # cProfile: one job per profiled rule
         Rule("cprofile_merge", "#CCB974", "stage", optional=True),
     )
 }
-SUMMARIZED = [r for r in RULES.values() if r.work]
+SUMMARIZED = [r for r in RULES.values() if r.summarized]
 CPROFILED = [r.name for r in RULES.values() if r.cprofiled]
-# The benchmark files the timeline reads are plot_benchmarks' inputs, which also makes it the
-# run's last job, so that its timeline has every other job. Not the optional rules: switching
-# cProfile must not change its inputs (the timeline draws their jobs when it finds them).
-TIMELINE_INPUTS = [r for r in RULES.values() if r.drawn and not r.optional]
+# Jobs the timeline draws from their own benchmark files, which are plot_benchmarks' inputs
+# (that also makes it the run's last job): all but the data chain, whose jobs come in through
+# the shards. Not the optional rules: switching cProfile must not change any inputs (the
+# timeline draws their jobs when it finds them).
+TIMELINE_SINGLES = [r for r in RULES.values() if r.drawn and not r.optional and not r.summarized]
 
 
-def benchmark_files(rules: list[Rule], tickers: list[str]) -> list[str]:
-    """The benchmark file of every job of ``rules`` (per-ticker rules: one per ticker)."""
-    paths = []
-    for rule in rules:
-        if rule.wildcard not in ("ticker", None):
-            raise ValueError(f"{rule.name}: jobs per {rule.wildcard}, not per ticker or run")
-        values = tickers if rule.wildcard else [None]
-        paths += [rule.benchmark_of(v) for v in values]
-    return paths
+def shards(tickers: list[str], size: int) -> dict[str, list[str]]:
+    """The tickers in batches of ``size``, by shard id ("0000", "0001", ...).
+
+    Jobs that read every ticker's files read one file per shard instead: a Snakemake job with
+    N inputs from N jobs costs Snakemake time growing with N squared before it starts
+    (measured: 5 s per summary job at 2,000 tickers, 6,000 inputs).
+    """
+    return {f"{k:04d}": tickers[i : i + size] for k, i in enumerate(range(0, len(tickers), size))}
 
 
-def work_files(tickers: list[str]) -> list[str]:
-    """The files whose sizes the benchmark summary reads, once each."""
-    works = dict.fromkeys(r.work for r in SUMMARIZED)
-    return [w.replace("{ticker}", t) for w in works for t in tickers]
+def jobs_of(
+    rule: Rule, tickers: list[str], charted: list[str], batch: int = defaults.BATCH_SIZE
+) -> list[str | None]:
+    """The wildcard values of a rule's jobs over ``tickers`` (None: its one job)."""
+    if rule.wildcard is None:
+        return [None]
+    if rule.wildcard == "shard":
+        return list(shards(tickers, batch))
+    if rule.wildcard != "ticker":
+        raise ValueError(f"{rule.name}: jobs per {rule.wildcard}, not per ticker, shard or run")
+    return [t for t in tickers if t in set(charted)] if rule.charted else tickers
+
+
+def benchmark_files(
+    rules: list[Rule], tickers: list[str], charted: list[str], batch: int = defaults.BATCH_SIZE
+) -> list[str]:
+    """The benchmark file of every job of ``rules``."""
+    return [r.benchmark_of(v) for r in rules for v in jobs_of(r, tickers, charted, batch)]
+
+
+def log_files(rules: list[Rule], tickers: list[str], charted: list[str]) -> list[str]:
+    return [r.log_of(v) for r in rules for v in jobs_of(r, tickers, charted)]
 
 
 def bench(name: str) -> str:
@@ -114,3 +150,31 @@ def log(name: str) -> str:
 def color(name: str) -> str:
     rule = RULES.get(name)
     return rule.color if rule else OTHER_COLOR
+
+
+def at(root: str, relative: str) -> str:
+    """A workflow-relative path under ``root``: "." for the working directory, or the prefix
+    under which a remote storage's local copies lie."""
+    return relative if root in ("", ".") else os.path.join(root, relative)
+
+
+def root_of(path: str, relative: str) -> str:
+    """The root under which ``path``, known as ``relative`` in the workflow, lies."""
+    norm = path.replace(os.sep, "/")
+    if not norm.endswith(relative):
+        raise StockflowError(f"{path}: expected a path ending in {relative}")
+    return norm[: -len(relative)].rstrip("/") or "."
+
+
+def job_of_benchmark(path: str) -> tuple[Rule, str | None, str]:
+    """The rule and wildcard value of a benchmark file, and the root it lies under."""
+    norm = path.replace(os.sep, "/")
+    for rule in RULES.values():
+        pattern = re.escape(rule.benchmark).replace(
+            re.escape("{" + (rule.wildcard or "") + "}"), "([^/]+)"
+        )
+        m = re.search(f"(?:^|/)({pattern})$", norm)
+        if m:
+            value = m.group(2) if rule.wildcard else None
+            return rule, value, root_of(norm, m.group(1))
+    raise StockflowError(f"{path}: not the benchmark file of a rule of the workflow")

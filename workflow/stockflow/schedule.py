@@ -83,12 +83,11 @@ def critical_path(jobs: list[Job]) -> list[Job]:
         # The job that ended last before this one started; if none did (start times are
         # estimates), the one that ended last just after, within SLACK_S.
         for slack in (0.0, SLACK_S):
-            i = bisect.bisect_right(ends, current.start + slack)
-            previous = next(
-                (j for j in reversed(by_end[:i]) if j is not current and j.start < current.start),
-                None,
-            )
-            if previous is not None:
+            i = bisect.bisect_right(ends, current.start + slack) - 1
+            while i >= 0 and (by_end[i] is current or by_end[i].start >= current.start):
+                i -= 1
+            if i >= 0:
+                previous = by_end[i]
                 break
         if previous is None:
             break
@@ -118,3 +117,21 @@ def concurrency(jobs: list[Job], t0: float) -> tuple[list[float], list[int]]:
         times.append(t)
         counts.append(n)
     return times, counts
+
+
+def running_by_rule(jobs: list[Job], t0: float, times) -> dict[str, list[int]]:
+    """Per rule, how many of its jobs were running at each of ``times`` (seconds after t0)."""
+    out = {}
+    for rule in dict.fromkeys(j.rule for j in jobs):
+        starts = sorted(j.start - t0 for j in jobs if j.rule == rule)
+        ends = sorted(j.end - t0 for j in jobs if j.rule == rule)
+        out[rule] = [bisect.bisect_right(starts, t) - bisect.bisect_right(ends, t) for t in times]
+    return out
+
+
+def finished_by_rule(jobs: list[Job], t0: float) -> dict[str, list[float]]:
+    """Per rule, the sorted times (seconds after t0) at which its jobs ended."""
+    out: dict[str, list[float]] = {}
+    for job in jobs:
+        out.setdefault(job.rule, []).append(job.end - t0)
+    return {rule: sorted(ends) for rule, ends in out.items()}

@@ -20,7 +20,16 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from stockflow import StockflowError, atomic, cli, defaults, jsonlines, params, quotes  # noqa: E402
+from stockflow import (  # noqa: E402
+    StockflowError,
+    atomic,
+    cli,
+    defaults,
+    joblog,
+    jsonlines,
+    params,
+    quotes,
+)
 
 TICKS_PER_BAR = 5  # as the lesson: a 12 s walk resampled to 1-minute bars
 MAX_DECIMALS = quotes.PRICE_DECIMALS  # sources are rounded to it (stockflow.quotes)
@@ -301,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
         a.ticker, a.src, a.out, a.days, a.freq, a.session_start, a.session_end, a.seed
     )
     cli.info(f"{a.ticker}: {n} bars -> {a.out}")
+    joblog.write(bytes=os.path.getsize(a.out), bars=n)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,25 @@
+rule shard:
+    # The jobs of a batch of tickers (config batch_size) in one table (stockflow/shard.py):
+    # what the summary, the inventory and the timeline read, instead of every ticker's files.
+    # In group "chain" with the batch's chains: on a cluster, one batch is one cluster job.
+    input:
+        unpack(shard_inputs),
+    output:
+        shard=SHARD,
+    log:
+        registry.log("shard"),
+    benchmark:
+        registry.bench("shard")
+    group:
+        "chain"
+    conda:
+        "../../envs/benchmarks.yaml"
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime="2m",
+    params:
+        tickers=shard_tickers,
+    shell:
+        "python -m stockflow.shard {output.shard:q} --anchor {input.anchor:q}"
+        " --tickers {params.tickers:q} 2> {log:q}"

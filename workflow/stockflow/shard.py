@@ -1,0 +1,143 @@
+"""The data jobs of a batch of tickers in one table: times, resources, results (rule "shard").
+
+    python -m stockflow.shard OUT.tsv --anchor FIRST_INPUT --tickers T...
+
+One row per job of the data chain (download, synthesize, convert) of each ticker: seconds, CPU
+seconds and peak memory from its benchmark, when it started and ended (the benchmark's mtime:
+Snakemake writes it when the job's process exits), the bytes of its work from its log's result
+line (``stockflow.joblog``), and for convert the facts of the ``.h5``. The benchmark summary,
+the inventory and the timeline read the shards, not 30,000 files each.
+``--anchor``: the shard's first input as the job sees it (its download benchmark of the first
+ticker), which tells where the run's files are (the working directory, or a storage copy).
+"""
+
+import argparse
+
+from stockflow import StockflowError, atomic, benchfiles, cli, joblog, registry, schedule, tabular
+
+COLUMNS = (
+    "rule",
+    "ticker",
+    "seconds",
+    "cpu_seconds",
+    "max_rss_mb",
+    "work_bytes",
+    "start",
+    "end",
+    "rows",
+    "file_bytes",
+    "data_bytes",
+    "disk_bytes",
+    "layout",
+)
+H5_FACTS = ("rows", "file_bytes", "data_bytes", "disk_bytes", "layout")
+NUMBERS = ("seconds", "cpu_seconds", "max_rss_mb", "work_bytes", "start", "end", *H5_FACTS[:-1])
+
+
+def anchor(tickers: list[str]) -> str:
+    """The workflow-relative path of a shard's first input."""
+    return registry.RULES["download"].benchmark_of(tickers[0])
+
+
+def collect(tickers: list[str], root: str = ".") -> list[dict]:
+    rows = []
+    for ticker in tickers:
+        for rule in registry.SUMMARIZED:
+            bench_path = registry.at(root, rule.benchmark_of(ticker))
+            bench = benchfiles.read(bench_path)
+            span = benchfiles.span(bench_path) or (None, None)
+            row = dict.fromkeys(COLUMNS)
+            row.update(
+                rule=rule.name,
+                ticker=ticker,
+                seconds=bench.seconds,
+                cpu_seconds=bench.cpu_seconds,
+                max_rss_mb=bench.max_rss_mb,
+                start=span[0],
+                end=span[1],
+                layout="",
+            )
+            if rule.summarized:
+                log = registry.at(root, rule.log_of(ticker))
+                try:
+                    result = joblog.read(log)
+                except (OSError, ValueError) as exc:
+                    raise StockflowError(
+                        f"{rule.name} {ticker}: no result in {log} ({exc})"
+                    ) from None
+                row["work_bytes"] = result["bytes"]
+                if rule.name == "convert":
+                    row.update({k: result[k] for k in H5_FACTS})
+            rows.append(row)
+    return rows
+
+
+def read(paths: list[str]) -> list[dict]:
+    """The rows of shard files, numbers parsed, in the order given."""
+    rows = []
+    for path in paths:
+        try:
+            part = tabular.read_tsv(path)
+        except FileNotFoundError:
+            raise StockflowError(f"{path}: shard is missing") from None
+        if part and "work_bytes" not in part[0]:
+            raise StockflowError(f"{path}: not a shard (no work_bytes column)")
+        for row in part:
+            for key in NUMBERS:
+                row[key] = tabular.number(row.get(key))
+        rows += part
+    return rows
+
+
+def run_jobs(
+    jobs: list[dict], singles: list[str], stages: list[str] = registry.CPROFILED
+) -> list[schedule.Job]:
+    """The run's jobs with their times: the data chain's from the shards' rows, the others from
+    their benchmark files ``singles``, and the cProfile merges of ``stages`` when present."""
+    found = [
+        schedule.Job(j["rule"], j["ticker"], j["start"], j["end"])
+        for j in jobs
+        if j["start"] is not None and j["end"] is not None
+    ]
+    root = "."
+    for path in singles:
+        rule, value, root = registry.job_of_benchmark(path)
+        times = benchfiles.span(path)
+        if times is not None:
+            found.append(
+                schedule.Job(rule.name, value if rule.wildcard == "ticker" else None, *times)
+            )
+    merge = registry.RULES["cprofile_merge"]
+    for stage in stages:
+        times = benchfiles.span(registry.at(root, merge.benchmark_of(stage)))
+        if times is not None:
+            found.append(schedule.Job(merge.name, None, *times))
+    return found
+
+
+def latest_run(
+    shards: list[str], singles: list[str], run_log_dir: str | None = registry.RUN_LOG_DIR
+) -> tuple[list[schedule.Job], int]:
+    """The jobs of the latest run (from the shard files and the other jobs' benchmark files),
+    and how many jobs of earlier runs were left out (stockflow.schedule.latest_run)."""
+    return schedule.latest_run(run_jobs(read(shards), singles), benchfiles.run_start(run_log_dir))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m stockflow.shard",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("out", help="the shard's TSV")
+    p.add_argument("--anchor", required=True, help="the shard's first input, as given")
+    p.add_argument("--tickers", nargs="+", required=True)
+    a = p.parse_args(argv)
+    root = registry.root_of(a.anchor, anchor(a.tickers))
+    rows = collect(a.tickers, root)
+    atomic.write_bytes(a.out, tabular.to_tsv(COLUMNS, rows, digits=6))
+    cli.info(f"{len(a.tickers)} tickers, {len(rows)} jobs -> {a.out}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli.run(main))

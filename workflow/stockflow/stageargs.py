@@ -1,0 +1,86 @@
+"""Each stage's command-line arguments and resources, from the validated config.
+
+Computed once when the workflow is parsed, not per job: a rule's params are these tuples
+(Snakemake leaves tuples alone, and shells them with ``{params.x:q}``, one quoted word per
+item), and its resources plain numbers. Callables per job cost Snakemake an ``inspect`` of the
+function at every job: at 10,000 tickers that was a fifth of the planning time. Stdlib only.
+"""
+
+from stockflow import params
+
+SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
+# JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
+JSON_BYTES_PER_BAR = 122
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def download(cfg: dict) -> tuple[str, ...]:
+    src = cfg["source"]
+    args = []
+    if src["url"]:
+        args += ["--url", src["url"], "--format", src["format"]]
+    elif src["path"]:
+        args += ["--path", src["path"], "--format", src["format"]]
+    for key in SOURCE_TUNING:
+        args += [_flag(key), str(src[key])]
+    return tuple(args)
+
+
+def synthesize(cfg: dict) -> tuple[str, ...]:
+    s = cfg["synth"]
+    return tuple(
+        f"{_flag(k)}={s[k]}" for k in ("days", "freq", "session_start", "session_end", "seed")
+    )
+
+
+def convert(cfg: dict) -> tuple[str, ...]:
+    """The HDF5 options (threads and memory come from the job's own threads and mem_mb)."""
+    h = cfg["hdf5"]
+    return tuple(f"{_flag(k)}={h[k]}" for k in ("format", "complevel", "complib"))
+
+
+def download_runtime(cfg: dict) -> str:
+    """Minutes a download can take at worst: every try waiting out both timeouts, the backoff
+    between tries (0, 2b, 4b, ...), and a minute for the rest."""
+    import math
+
+    src = cfg["source"]
+    tries = src["retries"] + 1
+    waits = sum(src["backoff"] * 2**k for k in range(1, src["retries"]))
+    seconds = tries * (src["connect_timeout"] + src["read_timeout"]) + waits + 60
+    return f"{math.ceil(seconds / 60)}m"
+
+
+def bars_per_day(cfg: dict) -> int:
+    s = cfg["synth"]
+    return params.bars_per_day(s["freq"], s["session_start"], s["session_end"])
+
+
+def bars(cfg: dict) -> int:
+    """Bars of one ticker at most: synth.days full sessions."""
+    return cfg["synth"]["days"] * bars_per_day(cfg)
+
+
+def synthesize_mem_mb(cfg: dict) -> int:
+    # Measured peak: ~45 MB at 480 bars/day. Days go 32 at a time (CHUNK_DAYS in
+    # stockflow/synthesize.py), so memory grows with bars per day, never with days.
+    return 100 + (bars_per_day(cfg) * 32 * 400) // 2**20
+
+
+def synthesize_runtime(cfg: dict) -> str:
+    return f"{2 + bars(cfg) // 2_000_000}m"
+
+
+def convert_runtime(cfg: dict) -> str:
+    # ~50 MB of JSON a minute is far slower than measured (~100 MB/s): a safe wall-time limit.
+    json_mb = bars(cfg) * JSON_BYTES_PER_BAR / 1e6
+    return f"{2 + int(json_mb // 50)}m"
+
+
+def plot_mem_mb(cfg: dict) -> int:
+    # pandas + matplotlib (~170 MB measured) plus the ticker's bars, read whole (56 bytes a
+    # bar, a few copies).
+    return 300 + (bars(cfg) * 200) // 2**20
