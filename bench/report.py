@@ -196,6 +196,10 @@ def targets_section(results: list[dict]) -> list[str]:
                 f"{peak:.0f} MiB; equal", f"<= {b['budget_mb']} MB",
                 verdict(peak <= b["budget_mb"]),
             ])  # fmt: skip
+        if "market" in res:
+            import market
+
+            rows += market.targets(res["market"])
     return ["## Targets", ""] + table(["scale", "what", "measured", "target", "verdict"], rows)
 
 
@@ -395,6 +399,10 @@ def scale_section(res: dict) -> list[str]:
         out += workflow_section(res)
     if "big" in res:
         out += big_section(res["big"])
+    if "market" in res:
+        import market
+
+        out += market.section(res["market"], res["cores"])
     return out
 
 

@@ -52,6 +52,7 @@ class Scale:
     workflow: bool = False  # cold run + no-op rerun
     prep: bool = False  # the lesson's data preparation vs stockflow's synthesize
     big: bool = False  # one file over 1 GB converted within a 512 MB budget
+    market: bool = False  # bench/market.py: planning, cold runs and reruns at 1k-10k tickers
     note: str = ""
 
 
@@ -73,6 +74,15 @@ SCALES = {
         note="each name reuses one of the 29 embedded sources through a symlink "
         "(`source.path`, `source.format: quantquote`); synth.days 20 keeps the data small: "
         "this scale measures scheduling and no-op cost, not conversion",
+    ),
+    "market": Scale(
+        "market",
+        10000,
+        5,
+        convert=False,
+        market=True,
+        note="tickers from a ticker sheet, each a `source.path` symlink to one of the 29 embedded "
+        "files; see bench/market.py for what each part measures",
     ),
     "big": Scale(
         "big",
@@ -481,13 +491,18 @@ def measure_scale(scale: Scale, args) -> dict:
     n = args.tickers or scale.tickers
     days = args.days or scale.days
     lay = Layout(Path(args.workdir).resolve() / (scale.name + ("-smoke" if smoke(args) else "")))
-    tickers, names = ticker_names(scale, n)
     lay.logs.mkdir(parents=True, exist_ok=True)
     result = {
         "scale": scale.name, "tickers": n, "days": days, "note": scale.note,
         "smoke": smoke(args), "date": now(), "command": command_line(), "reps": args.reps,
         "cores": args.cores, "parallel_convert": None, "git": git_revision(),
     }  # fmt: skip
+    if scale.market:
+        import market
+
+        result["market"] = market.measure(lay, args.reps, args.cores, smoke=args.tickers)
+        return result
+    tickers, names = ticker_names(scale, n)
     if scale.convert or scale.prep:
         progress(f"{scale.name}: generating JSON lines ({n} tickers x {days} days)")
         data = generate_data(scale, tickers, names, days, lay, args.cores)

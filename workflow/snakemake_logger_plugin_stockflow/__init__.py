@@ -121,8 +121,10 @@ class LogHandler(LogHandlerBase):
         self.dryrun = bool(getattr(self.common_settings, "dryrun", False))
         self.last_status = 0.0
         self.status_shown = False
-        self.market_jobs = getattr(self.settings, "market_jobs", None) or MARKET_JOBS
-        self.status_every = getattr(self.settings, "status_every", None) or STATUS_EVERY_S
+        market_jobs = getattr(self.settings, "market_jobs", None)
+        status_every = getattr(self.settings, "status_every", None)
+        self.market_jobs = MARKET_JOBS if market_jobs is None else int(market_jobs)
+        self.status_every = STATUS_EVERY_S if status_every is None else float(status_every)
 
     def emit(self, record) -> None:
         event = getattr(record, "event", None)
