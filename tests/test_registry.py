@@ -88,7 +88,7 @@ def test_shards_batch_the_tickers_in_run_order():
     assert [len(v) for v in shards.values()] == [100, 100, 50]
     assert [t for part in shards.values() for t in part] == names
     shard_rule = registry.RULES["shard"]
-    assert registry.benchmark_files([shard_rule], names, []) == [
+    assert registry.benchmark_files([shard_rule], names, [], 100) == [
         f"benchmarks/shard/{k}.tsv" for k in shards
     ]
 

@@ -9,7 +9,7 @@ rule convert:
     benchmark:
         registry.bench("convert")
     group:
-        "chain"
+        BATCH_GROUP
     conda:
         "../../envs/convert.yaml"
     threads: config["convert"]["threads"]

@@ -9,7 +9,7 @@ rule download:
     benchmark:
         registry.bench("download")
     group:
-        "chain"
+        BATCH_GROUP
     conda:
         "../../envs/download.yaml"
     threads: 1

@@ -30,7 +30,7 @@ rule plot_ticker:
     benchmark:
         registry.bench("plot_ticker")
     group:
-        "chain"
+        BATCH_GROUP
     conda:
         "../../envs/plots.yaml"
     threads: 1

@@ -1,7 +1,7 @@
 rule shard:
     # The jobs of a batch of tickers (config batch_size) in one table (stockflow/shard.py):
     # what the summary, the inventory and the timeline read, instead of every ticker's files.
-    # In group "chain" with the batch's chains: on a cluster, one batch is one cluster job.
+    # In the batch's group (BATCH_GROUP): on a cluster, one batch is one cluster job.
     input:
         unpack(shard_inputs),
     output:
@@ -11,7 +11,7 @@ rule shard:
     benchmark:
         registry.bench("shard")
     group:
-        "chain"
+        BATCH_GROUP
     conda:
         "../../envs/benchmarks.yaml"
     threads: 1

@@ -9,7 +9,7 @@ rule synthesize:
     benchmark:
         registry.bench("synthesize")
     group:
-        "chain"
+        BATCH_GROUP
     conda:
         "../../envs/synthesize.yaml"
     threads: 1

@@ -25,7 +25,7 @@ SYNTH = {
 HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
 # Tickers per batch: a shard of the summaries, and one cluster job (README, "On a cluster").
-BATCH_SIZE = 100
+BATCH_SIZE = 50
 # Per-ticker charts: for at most this many tickers (a sample beyond), see stockflow.tickers.
 REPORT = {"tickers": 4}
 CPROFILE = False
