@@ -155,13 +155,32 @@ def _quote(date: dt.date, fields: list[str], ctx: str) -> Quote:
     return Quote(date, o, h, lo, c, round(vol))
 
 
+def _at(no) -> str:
+    """Where a row was: a line number of a CSV, or a provider's label (e.g. results[3])."""
+    return f"line {no}" if isinstance(no, int) else str(no)
+
+
+def from_rows(rows, where: str) -> tuple[list[Quote], list[str]]:
+    """Quotes from a provider's rows (stockflow.providers.base.Row), checked as a CSV's are."""
+    if not rows:
+        raise StockflowError(f"{where}: no quote rows found")
+    checked = []
+    for row in rows:
+        fields = [
+            "" if v is None else str(v).strip()
+            for v in (row.open, row.high, row.low, row.close, row.volume)
+        ]
+        checked.append((row.at, _quote(row.date, fields, f"{where}: {row.at}")))
+    return _check_series(checked, where)
+
+
 def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote], list[str]]:
     warnings = []
     seen: dict[dt.date, int] = {}
     for no, q in rows:
         if q.date in seen:
             raise StockflowError(
-                f"{where}: date {q.date} appears twice (lines {seen[q.date]} and {no}); "
+                f"{where}: date {q.date} appears twice ({_at(seen[q.date])} and {_at(no)}); "
                 "expected one row per day"
             )
         seen[q.date] = no
@@ -173,7 +192,7 @@ def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote
         no, q = rounded[0]
         warnings.append(
             f"{where}: {len(rounded)} day(s) have prices with more than {PRICE_DECIMALS} "
-            f"decimals (first: {q.date}, line {no}: open={q.open!r} high={q.high!r} "
+            f"decimals (first: {q.date}, {_at(no)}: open={q.open!r} high={q.high!r} "
             f"low={q.low!r} close={q.close!r}); rounded them to {PRICE_DECIMALS} decimals"
         )
     # Not errors (the bars stay true to the quotes), but worth a look: say so in the log.
@@ -186,7 +205,7 @@ def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote
         no, a, b = max(gaps, key=lambda g: g[2] - g[1])
         warnings.append(
             f"{where}: {len(gaps)} gap(s) of more than {MAX_GAP_DAYS} calendar days between rows "
-            f"(longest: {a} to {b}, {(b - a).days} days, line {no}); missing data? "
+            f"(longest: {a} to {b}, {(b - a).days} days, {_at(no)}); missing data? "
             "No bars are made for the days in between"
         )
     # A day with no trades is flat; volume 0 with a price range contradicts itself.
@@ -195,7 +214,7 @@ def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote
         no, q = silent[0]
         warnings.append(
             f"{where}: {len(silent)} day(s) have volume 0 although the price moved "
-            f"(first: {q.date}, line {no}, low {q.low}, high {q.high}); their bars have volume 0"
+            f"(first: {q.date}, {_at(no)}, low {q.low}, high {q.high}); their bars have volume 0"
         )
     return [q for _, q in rows], warnings
 
@@ -214,7 +233,7 @@ def _round_prices(rows: list[tuple[int, Quote]], where: str):
         rounded = [round(p * scale) / scale for p in prices]
         if rounded[2] <= 0:
             raise StockflowError(
-                f"{where}: line {no}: low {q.low!r} rounds to 0 at {PRICE_DECIMALS} decimals; "
+                f"{where}: {_at(no)}: low {q.low!r} rounds to 0 at {PRICE_DECIMALS} decimals; "
                 "expected prices of at least 1e-8"
             )
         changed.append((no, q))

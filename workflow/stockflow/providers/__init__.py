@@ -1,0 +1,114 @@
+"""Daily quotes from the providers people pay for, by name (config ``source.provider``).
+
+Each provider is an adapter module here (``stockflow.providers.base.Adapter``): its endpoint,
+date parameters, authentication, layout, pagination and error bodies. :func:`fetch` runs any of
+them: it takes a slot of the run's requests-per-minute budget before every request
+(``stockflow.ratelimit``), retries what the provider calls throttling after the wait it
+implies, follows pages, and checks the rows as any source's (``stockflow.quotes``). The key is
+read from the environment (``stockflow.secrets``) and never shown.
+"""
+
+import datetime as dt
+import importlib
+import math
+import time
+from dataclasses import dataclass
+
+from stockflow import StockflowError, cli, http, quotes, ratelimit, secrets
+from stockflow.providers.base import Adapter, ProviderError, Throttled, Window
+
+NAMES = ("eodhd", "tiingo", "alphavantage", "polygon", "twelvedata", "stooq", "fmp", "alpaca")
+# A window asks for this many calendar days per trading day wanted, plus a margin (weekends,
+# holidays): the last N trading days are in it.
+CALENDAR_PER_TRADING_DAY = 1.5
+MARGIN_DAYS = 14
+
+
+def adapter(name: str) -> Adapter:
+    if name not in NAMES:
+        raise StockflowError(f"unknown provider {name!r}; expected one of {', '.join(NAMES)}")
+    return importlib.import_module(f"stockflow.providers.{name}").ADAPTER
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A download's provider settings (config source.*)."""
+
+    provider: str
+    key_env: tuple
+    base_url: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    days: int = 365  # trading days wanted, when start is not given
+    requests_per_minute: float | None = None
+    rate_dir: str = ".stockflow/ratelimit"
+    max_throttle_wait: float = 120.0
+
+
+def window(s: Settings, today: dt.date | None = None) -> Window:
+    end = s.end or today or dt.date.today()
+    start = s.start or end - dt.timedelta(
+        days=math.ceil(s.days * CALENDAR_PER_TRADING_DAY) + MARGIN_DAYS
+    )
+    if start > end:
+        raise StockflowError(f"source.start {start} is after source.end {end}")
+    return Window(start, end)
+
+
+def fetch(ticker: str, s: Settings, opts: http.Options) -> tuple[list[quotes.Quote], list, str]:
+    """The ticker's daily quotes from the provider, checked; warnings; and ``where``."""
+    a = adapter(s.provider)
+    keys = secrets.read(list(s.key_env), f"{a.title} API key")
+    win = window(s)
+    request = a.first(ticker, win, keys, (s.base_url or a.base_url).rstrip("/"))
+    where = f"{ticker} ({a.title} {request.display()})"
+    budget = a.requests_per_minute if s.requests_per_minute is None else s.requests_per_minute
+    rows, used, pages = [], 0, 0
+    while request is not None:
+        waited = ratelimit.acquire(s.rate_dir, a.name, budget)
+        if waited >= 1:
+            cli.info(f"{where}: waited {waited:.0f} s for the {budget:g}/min request budget")
+        response = http.get(
+            request.url,
+            opts,
+            where,
+            params=request.params,
+            headers=request.headers,
+            any_status=True,
+            retries_used=used,
+        )
+        used = response.retries_used
+        try:
+            page = a.parse(response, request, ticker, win, keys)
+        except Throttled as t:
+            if used >= opts.retries:
+                raise StockflowError(
+                    f"{where}: {a.title} is throttling (after {used} retries): {t.message!r}"
+                ) from None
+            used += 1
+            wait = min(t.wait_s, s.max_throttle_wait)
+            cli.warn(
+                f"{where}: {a.title} says {t.message!r}; retry {used} of {opts.retries} in "
+                f"{wait:g} s"
+            )
+            time.sleep(wait)
+            continue
+        except ProviderError as exc:
+            raise StockflowError(f"{where}: {exc}") from None
+        rows += page.rows
+        pages += 1
+        request = page.next
+    if pages > 1:
+        cli.info(f"{where}: {len(rows)} rows in {pages} pages")
+    if not rows:
+        raise StockflowError(
+            f"{where}: {a.title} returned no daily bars for {ticker!r} between {win.start} and "
+            f"{win.end} (unknown or delisted ticker, or no trading in the window?)"
+        )
+    if len(rows) == 1 and (win.end - win.start).days > 7:
+        raise StockflowError(
+            f"{where}: {a.title} returned a single day ({rows[0].date}) where {win.start} to "
+            f"{win.end} was asked; expected the range"
+        )
+    got, warnings = quotes.from_rows(rows, where)
+    return got, warnings, where
