@@ -40,9 +40,11 @@ def _options(ns: argparse.Namespace, keys) -> dict:
 
 def test_stage_clis_default_to_stockflows_defaults():
     src = download.parse_args(["t", "out.csv"])
-    keys = [k for k in defaults.SOURCE if k not in ("url", "path")]
+    # every source.* key that is a download option (parallel is a Snakemake resource, key_env
+    # and provider are the workflow's to fill in)
+    keys = [k for k in defaults.SOURCE if k not in ("parallel", "key_env")]
     assert _options(src, keys) == {k: defaults.SOURCE[k] for k in keys}
-    assert (src.url, src.path) == (defaults.SOURCE["url"], defaults.SOURCE["path"])
+    assert src.key_env == []
 
     syn = synthesize.parse_args(["t", "in.csv", "out.json"])
     assert _options(syn, defaults.SYNTH) == defaults.SYNTH

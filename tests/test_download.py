@@ -128,13 +128,13 @@ def test_body_over_the_size_cap_is_refused(tmp_path, capsys, http_server):
 
 
 def test_long_downloads_log_progress_short_ones_do_not(tmp_path, capsys, http_server, monkeypatch):
-    from stockflow import sources
+    from stockflow import http
 
     http_server.serve("/aapl", OHLCV)
     url = ["--url", http_server.base + "/{ticker}", "--format", "ohlcv", *FAST]
     code, err = run(["aapl", tmp_path / "a.csv", *url], capsys)
     assert code == 0 and "received" not in err
-    monkeypatch.setattr(sources, "PROGRESS_BYTES", 40)  # as if 40 bytes were a long download
+    monkeypatch.setattr(http, "PROGRESS_BYTES", 40)  # as if 40 bytes were a long download
     code, err = run(["aapl", tmp_path / "a.csv", *url], capsys)
     assert code == 0
     progress = [line for line in err.splitlines() if line.endswith("MB received")]

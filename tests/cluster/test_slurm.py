@@ -159,3 +159,35 @@ def test_a_failing_ticker_fails_its_batch_with_its_log_and_the_other_batches_fin
     assert {t for rule, t in grouped_jobs(again.stderr) if rule == "convert"} == set(batch)
     assert_same_as_local(tmp_path, local_run, TICKERS)
     assert "Nothing to be done" in snakemake(tmp_path, *PROFILES[profile]).stderr
+
+
+def test_a_providers_key_reaches_the_cluster_jobs_and_no_file(tmp_path):
+    """Through profiles/slurm, the key lives in the environment only: every file the run, its
+    SLURM jobs and Snakemake wrote under the working directory (.snakemake/ included) is free
+    of it."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests/providers"))
+    import fake_eodhd
+    from fakekit import KEY, history, normalized_csv, serving
+    from provkit import END, START
+    from test_provider_runs import config_for, files_holding
+
+    fake = fake_eodhd.Fake()
+    tickers = ["AAPL.US", "IBM.US"]
+    with serving(fake) as server:
+        write_config(tmp_path, **config_for("eodhd", server.base, tickers))
+        env = {**os.environ, **fake.env}
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d"]
+        cmd += [str(tmp_path), *PROFILES["slurm"], "--slurm-keep-successful-logs"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+    ids = slurm_ids(proc.stderr)
+    assert len(ids) == 1 and sacct_states(ids) == ["COMPLETED"]
+    for t in tickers:
+        written = (tmp_path / f"resources/quotes/{t}.csv").read_text()
+        assert written == normalized_csv(history(t, START, END))
+    assert list((tmp_path / ".snakemake/slurm_logs").rglob("*.log"))  # kept, and searched
+    assert files_holding(tmp_path, KEY) == []
+    assert KEY not in proc.stdout + proc.stderr

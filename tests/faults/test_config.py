@@ -69,8 +69,19 @@ KEYS = [
     {"synth": {"out": "../outside/x.json"}},
     {"source": {"path": "../outside/keep.txt"}},  # a path template must contain {ticker}
 ]
+PROVIDER = [
+    ({"provider": "eodhd", "key_env": f"$(touch {PWNED})"}, "key_env"),
+    ({"provider": "eodhd", "key_env": "A B"}, "key_env"),
+    ({"provider": "alpaca", "key_env": ["ID", "SECRET", f"`touch {PWNED}`"]}, "key_env"),
+    ({"provider": "eodhd", "base_url": "file:///etc/passwd"}, "base_url"),
+    ({"provider": "eodhd", "base_url": f"http://x/$(touch {PWNED})/ a"}, "base_url"),
+    ({"provider": "eodhd", "rate_dir": f"/tmp/{PWNED};rm"}, "rate_dir"),
+    ({"provider": "nosuch"}, "provider"),
+    ({"provider": "eodhd", "start": "yesterday"}, "start"),
+]
 CASES = (
     [("ticker", {"tickers": ["aapl", t]}, "tickers") for t in TICKERS]
+    + [("provider", {"tickers": ["aapl"], "source": src}, key) for src, key in PROVIDER]
     + [("url", {"tickers": ["aapl"], "source": {"url": u}}, "url") for u in URLS]
     + [("key", {"tickers": ["aapl"], **k}, None) for k in KEYS]
 )

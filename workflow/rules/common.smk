@@ -8,7 +8,14 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 
 import stockflow.shard
-from stockflow import StockflowError, jobenv, registry, stageargs, tickers as sf_tickers
+from stockflow import (
+    StockflowError,
+    jobenv,
+    registry,
+    secrets,
+    stageargs,
+    tickers as sf_tickers,
+)
 from stockflow.registry import (
     BENCH_OUTPUTS,
     BENCH_SUMMARY,
@@ -37,6 +44,12 @@ for old, new in RENAMED.items():
             f"config/README.md); write {new}: {config[old]!r} instead"
         )
 
+# YAML reads an unquoted 2024-01-31 as a date: the schema wants the text.
+for _key in ("start", "end"):
+    _when = config.get("source", {}).get(_key)
+    if hasattr(_when, "isoformat"):
+        config["source"][_key] = _when.isoformat()
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 
@@ -48,8 +61,27 @@ def _check_config(cfg):
         charted = sf_tickers.sample(names, cfg["report"]["tickers"])
     except StockflowError as exc:
         raise ValueError(f"config: {exc}") from None
-    if cfg["source"]["url"] and cfg["source"]["path"]:
+    src = cfg["source"]
+    if src["url"] and src["path"]:
         raise ValueError("config: set at most one of source.url and source.path")
+    kind = stageargs.provider(cfg)
+    needs = {"generic": "url", "file": "path"}
+    if kind in needs and not src[needs[kind]]:
+        raise ValueError(f"config: source.provider {kind} needs source.{needs[kind]}")
+    if kind not in ("generic", "file") and (src["url"] or src["path"]):
+        raise ValueError(
+            f"config: source.provider {kind} takes no source.url or source.path "
+            "(a provider's host is source.base_url)"
+        )
+    if kind == "alpaca" and len(stageargs.key_env(cfg)) != 2:
+        raise ValueError(
+            "config: source.key_env for alpaca names two variables, the key id and the secret"
+        )
+    # Every key must be there before any job runs (checked again, and read, by each job).
+    try:
+        secrets.check(list(stageargs.key_env(cfg)), f"{kind} API key")
+    except StockflowError as exc:
+        raise ValueError(f"config: {exc}") from None
     return names, charted
 
 
@@ -79,6 +111,10 @@ DOWNLOAD_ARGS = stageargs.download(config)
 SYNTH_ARGS = stageargs.synthesize(config)
 CONVERT_ARGS = stageargs.convert(config)
 DOWNLOAD_RUNTIME = stageargs.download_runtime(config)
+# At most source.parallel downloads at once, also when no --resources is given; a
+# --resources downloads=N given on the command line wins.
+if "downloads" not in workflow.global_resources:
+    workflow.register_resource("downloads", config["source"]["parallel"])
 SYNTH_MEM_MB = stageargs.synthesize_mem_mb(config)
 SYNTH_RUNTIME = stageargs.synthesize_runtime(config)
 CONVERT_RUNTIME = stageargs.convert_runtime(config)

@@ -16,6 +16,7 @@ rule download:
     resources:
         mem_mb=256,
         runtime=DOWNLOAD_RUNTIME,
+        downloads=1,
     params:
         source=DOWNLOAD_ARGS,
     shell:

@@ -6,6 +6,15 @@ equal, and the stage CLIs and functions take their defaults from here.
 """
 
 SOURCE = {
+    "provider": None,
+    "key_env": None,
+    "base_url": None,
+    "start": None,
+    "end": None,
+    "requests_per_minute": None,
+    "parallel": 4,
+    "rate_dir": ".stockflow/ratelimit",
+    "max_throttle_wait": 120.0,
     "url": None,
     "path": None,
     "format": "quantquote",

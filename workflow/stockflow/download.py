@@ -1,15 +1,26 @@
 """Stage 1: fetch one ticker's daily quotes and write the normalized CSV.
 
     python -m stockflow.download TICKER OUT.csv [--url T | --path T] [--format F] ...
+    python -m stockflow.download TICKER OUT.csv --provider NAME --key-env VAR [VAR] ...
 
-Without --url/--path the embedded offline source is used. The output is only written once the
-whole body has been validated as quotes, and atomically.
+Without --url/--path/--provider the embedded offline source is used. A provider
+(``stockflow.providers``) reads its key from the environment variable(s) --key-env names; the
+key itself is never an argument. The output is only written once the whole answer has been
+validated as quotes, and atomically.
 """
 
 import argparse
+import datetime as dt
 
-from stockflow import atomic, cli, defaults, joblog, quotes
+from stockflow import atomic, cli, defaults, http, joblog, quotes
 from stockflow.sources import EMBEDDED_FORMAT, Source, fetch
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -19,6 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--url", help="http(s) URL template with {ticker}")
     where.add_argument("--path", help="local file template with {ticker}")
+    where.add_argument("--provider", help="a quote provider by name (stockflow.providers)")
     d = defaults.SOURCE
     p.add_argument(
         "--format",
@@ -36,29 +48,64 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds: retries wait 0, 2x, 4x, ... this",
     )
     p.add_argument("--max-bytes", type=int, default=d["max_bytes"])
+    prov = p.add_argument_group("with --provider")
+    prov.add_argument("--key-env", nargs="+", default=[], help="variable(s) holding the key")
+    prov.add_argument("--base-url", help="the provider's host (a proxy, a mirror, a test)")
+    prov.add_argument("--start", type=_date, help="first date asked for (default: from --days)")
+    prov.add_argument("--end", type=_date, help="last date asked for (default: today)")
+    prov.add_argument(
+        "--days", type=int, default=defaults.SYNTH["days"], help="trading days wanted"
+    )
+    prov.add_argument("--requests-per-minute", type=float, help="default: the provider's")
+    prov.add_argument("--rate-dir", default=d["rate_dir"], help="where the budget is kept")
+    prov.add_argument(
+        "--max-throttle-wait",
+        type=float,
+        default=d["max_throttle_wait"],
+        help="longest wait (s) a provider's throttling answer may ask for",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.url:
-        kind, template = "url", args.url
-    elif args.path:
-        kind, template = "path", args.path
-    else:
-        kind, template = "embedded", ""
-    source = Source(
-        kind=kind,
-        template=template,
-        fmt=args.format if template else EMBEDDED_FORMAT,
-        connect_timeout=args.connect_timeout,
-        read_timeout=args.read_timeout,
-        retries=args.retries,
-        backoff=args.backoff,
-        max_bytes=args.max_bytes,
+    opts = http.Options(
+        args.connect_timeout, args.read_timeout, args.retries, args.backoff, args.max_bytes
     )
-    body, where = fetch(source, args.ticker)
-    rows, warnings = quotes.parse(body, source.fmt, where)
+    if args.provider:
+        from stockflow import providers
+
+        settings = providers.Settings(
+            provider=args.provider,
+            key_env=tuple(args.key_env),
+            base_url=args.base_url,
+            start=args.start,
+            end=args.end,
+            days=args.days,
+            requests_per_minute=args.requests_per_minute,
+            rate_dir=args.rate_dir,
+            max_throttle_wait=args.max_throttle_wait,
+        )
+        rows, warnings, where = providers.fetch(args.ticker, settings, opts)
+    else:
+        if args.url:
+            kind, template = "url", args.url
+        elif args.path:
+            kind, template = "path", args.path
+        else:
+            kind, template = "embedded", ""
+        source = Source(
+            kind=kind,
+            template=template,
+            fmt=args.format if template else EMBEDDED_FORMAT,
+            connect_timeout=opts.connect_timeout,
+            read_timeout=opts.read_timeout,
+            retries=opts.retries,
+            backoff=opts.backoff,
+            max_bytes=opts.max_bytes,
+        )
+        body, where = fetch(source, args.ticker)
+        rows, warnings = quotes.parse(body, source.fmt, where)
     for w in warnings:
         cli.warn(w)
     data = quotes.to_csv(rows)

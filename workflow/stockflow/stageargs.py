@@ -17,13 +17,42 @@ def _flag(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
+def provider(cfg: dict) -> str:
+    """What source.provider means: a provider's name, or embedded, file, generic."""
+    src = cfg["source"]
+    if src["provider"]:
+        return src["provider"]
+    return "generic" if src["url"] else "file" if src["path"] else "embedded"
+
+
+def key_env(cfg: dict) -> tuple[str, ...]:
+    """The names of the variables holding a provider's key(s) (never the key)."""
+    from stockflow import providers
+
+    name = provider(cfg)
+    if name not in providers.NAMES:
+        return ()
+    given = cfg["source"]["key_env"]
+    if given is None:
+        return tuple(providers.adapter(name).key_env)
+    return (given,) if isinstance(given, str) else tuple(given)
+
+
 def download(cfg: dict) -> tuple[str, ...]:
     src = cfg["source"]
+    kind = provider(cfg)
     args = []
-    if src["url"]:
+    if kind == "generic":
         args += ["--url", src["url"], "--format", src["format"]]
-    elif src["path"]:
+    elif kind == "file":
         args += ["--path", src["path"], "--format", src["format"]]
+    elif kind != "embedded":
+        args += ["--provider", kind, "--key-env", *key_env(cfg)]
+        args += [f"--days={cfg['synth']['days']}", f"--rate-dir={src['rate_dir']}"]
+        args += [f"--max-throttle-wait={src['max_throttle_wait']}"]
+        for key in ("base_url", "start", "end", "requests_per_minute"):
+            if src[key] is not None:
+                args.append(f"{_flag(key)}={src[key]}")
     for key in SOURCE_TUNING:
         args += [_flag(key), str(src[key])]
     return tuple(args)
