@@ -500,7 +500,12 @@ def measure_scale(scale: Scale, args) -> dict:
     if scale.market:
         import market
 
-        result["market"] = market.measure(lay, args.reps, args.cores, smoke=args.tickers)
+        raw = Path(args.workdir).resolve() / "raw" / f"market{'-smoke' if smoke(args) else ''}.json"
+        earlier = json.loads(raw.read_text())["market"] if raw.is_file() else None
+        parts = args.market_parts.split(",") if args.market_parts else market.PARTS
+        result["market"] = market.measure(
+            lay, args.reps, args.cores, smoke=args.tickers, parts=parts, earlier=earlier
+        )
         return result
     tickers, names = ticker_names(scale, n)
     if scale.convert or scale.prep:
@@ -643,6 +648,11 @@ def parse_args(argv=None):
     p.add_argument("--workdir", default=str(BENCH / ".work"))
     p.add_argument("--cores", type=int, default=2, help="Snakemake --cores, and N at a time")
     p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    p.add_argument(
+        "--market-parts",
+        help="with --scale market: only these parts (plan,cold,terminal,noop,report,cluster), "
+        "the others kept from the last run",
+    )
     # Smoke runs: override every scale's size (e.g. --tickers 3 --days 20).
     p.add_argument("--tickers", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--days", type=int, default=0, help=argparse.SUPPRESS)

@@ -137,9 +137,9 @@ def test_a_market_run_prints_a_status_line_and_each_failure_not_a_block_per_job(
     assert proc.returncode != 0
     # no block per job: only the failed job's error block names its rule
     assert not re.search(r"^(local)?rule \w+:$", err, re.M) and "Finished jobid" not in err
-    assert re.search(r"^stockflow: 0 of 14 jobs done \(0\.0%\), 0 running, 0 failed", err, re.M)
+    assert re.search(r"^stockflow: 0/14 jobs done \(0\.0%\) \| 0 running \| 0 failed", err, re.M)
     assert "Error in rule download:" in err and "output: resources/quotes/ibm.csv" in err
     assert "the source returned an HTML page" in err  # the failed job's log, shown
     last = [line for line in err.splitlines() if line.startswith("stockflow: ")][-1]
-    assert ", 1 failed;" in last and "not run" in last, last
+    assert "| 1 failed |" in last and "not run" in last, last
     assert (tmp_path / "results/hdf5/aapl.h5").exists()

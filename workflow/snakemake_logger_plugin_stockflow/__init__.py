@@ -85,13 +85,12 @@ class Progress:
             eta = "finished"
         else:
             eta = f"ETA {clock(left / rate)}" if rate > 0 else "ETA -"
-        rules = ", ".join(
-            f"{rule} {d}/{n}" for rule, (d, n) in self.per_rule.items() if n and d < n
-        )
+        # the rules under way: started, not finished
+        rules = " ".join(f"{r} {d}/{n}" for r, (d, n) in self.per_rule.items() if 0 < d < n)
         return (
-            f"stockflow: {self.done:,} of {self.total:,} jobs done ({100 * self.done / total:.1f}%)"
-            f", {len(self.rule_of):,} running, {self.failed:,} failed; {rate:.1f} jobs/s; {eta}"
-            + (f" | {rules}" if rules else "")
+            f"stockflow: {self.done:,}/{self.total:,} jobs done ({100 * self.done / total:.1f}%)"
+            f" | {len(self.rule_of):,} running | {self.failed:,} failed | {rate:.1f} jobs/s"
+            f" | {eta}" + (f" | {rules}" if rules else "")
         )
 
 
@@ -166,7 +165,10 @@ class LogHandler(LogHandlerBase):
         self.last_status = now
         line = self.progress.line(now)
         if self.tty:
-            self.stream.write("\r\033[K" + line)
+            import shutil
+
+            width = shutil.get_terminal_size().columns - 1  # one line, or \r cannot redraw it
+            self.stream.write("\r\033[K" + line[:width])
             self.status_shown = True
         else:
             self.stream.write(line + "\n")
