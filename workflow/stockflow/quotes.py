@@ -160,6 +160,14 @@ def _at(no) -> str:
     return f"line {no}" if isinstance(no, int) else str(no)
 
 
+def _both(a, b) -> str:
+    return (
+        f"lines {a} and {b}"
+        if isinstance(a, int) and isinstance(b, int)
+        else f"{_at(a)} and {_at(b)}"
+    )
+
+
 def from_rows(rows, where: str) -> tuple[list[Quote], list[str]]:
     """Quotes from a provider's rows (stockflow.providers.base.Row), checked as a CSV's are."""
     if not rows:
@@ -180,7 +188,7 @@ def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote
     for no, q in rows:
         if q.date in seen:
             raise StockflowError(
-                f"{where}: date {q.date} appears twice ({_at(seen[q.date])} and {_at(no)}); "
+                f"{where}: date {q.date} appears twice ({_both(seen[q.date], no)}); "
                 "expected one row per day"
             )
         seen[q.date] = no
