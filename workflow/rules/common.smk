@@ -14,6 +14,7 @@ from stockflow import (
     registry,
     secrets,
     stageargs,
+    storagecheck,
     tickers as sf_tickers,
 )
 from stockflow.registry import (
@@ -86,6 +87,12 @@ def _check_config(cfg):
 
 
 TICKERS, CHARTED = _check_config(config)
+# With S3 storage: the bucket and the credentials, once, before any job (not in cluster jobs).
+if not workflow.remote_exec:
+    try:
+        storagecheck.check_workflow(workflow)
+    except StockflowError as exc:
+        raise ValueError(str(exc)) from None
 KNOWN = frozenset(TICKERS)
 SHARDS = registry.shards(TICKERS, config["batch_size"])
 # cProfile (config "cprofile"; "--config cprofile=true" arrives as a string): every data job
@@ -187,3 +194,22 @@ def cprofile_inputs(wildcards):
     return expand(
         CPROFILE.format(rule=wildcards.stage, ticker="{ticker}"), ticker=TICKERS
     )
+
+
+onstart:
+    # The executor is known only now, not while the Snakefile is read (secrets.py says why).
+    if not workflow.remote_exec:
+        secrets.check_verbose_executor(
+            workflow.output_settings.verbose,
+            getattr(workflow.executor_plugin, "name", None),
+            [*stageargs.key_env(config), *storagecheck.SECRET_ENV],
+        )
+
+
+onerror:
+    # Snakemake may report a failed S3 transfer without the endpoint: name it, if it is down.
+    if not workflow.remote_exec:
+        try:
+            storagecheck.check_workflow(workflow)
+        except StockflowError as exc:
+            print(f"stockflow: after the failure, {exc}", file=sys.stderr)

@@ -4,9 +4,11 @@ A run of up to MARKET_JOBS jobs prints exactly what Snakemake prints by default.
 market: 10,000 tickers are 30,000 jobs) prints, instead of a block per job, one status line:
 jobs done, running and failed, per rule, the rate and an ETA, redrawn in place on a terminal
 and every STATUS_EVERY_S seconds otherwise. Errors, warnings, each failed job with its log, and
-Snakemake's summary are printed as usual.
+Snakemake's summary are printed as usual. A failed transfer to or from S3 storage is followed
+by one line naming the endpoint, which Snakemake's own message leaves out.
 """
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -120,6 +122,7 @@ class LogHandler(LogHandlerBase):
         self.dryrun = bool(getattr(self.common_settings, "dryrun", False))
         self.last_status = 0.0
         self.status_shown = False
+        self.storage_explained = False  # Snakemake's failed transfers do not name the endpoint
         market_jobs = getattr(self.settings, "market_jobs", None)
         status_every = getattr(self.settings, "status_every", None)
         self.market_jobs = MARKET_JOBS if market_jobs is None else int(market_jobs)
@@ -134,8 +137,19 @@ class LogHandler(LogHandlerBase):
         self._clear()
         self.console.setFormatter(self.formatter)
         self.console.emit(record)
+        if record.levelname == "ERROR" and not self.storage_explained:
+            self._explain_storage(record)
         if self.market:
             self._status(force=event == LogEvent.JOB_ERROR)
+
+    def _explain_storage(self, record) -> None:
+        from stockflow import storagecheck
+
+        endpoint = storagecheck.endpoint_from(os.environ, sys.argv)
+        line = storagecheck.explain_transfer_failure(str(record.getMessage()), endpoint)
+        if line:
+            self.storage_explained = True
+            print(line, file=self.stream, flush=True)
 
     def _count(self, record, event) -> None:
         p = self.progress

@@ -5,15 +5,20 @@ of its work (what a download or synthesize wrote, what a convert read) and, for 
 facts of the ``.h5`` it wrote and read back. The benchmark summary and the inventory read these
 lines instead of opening every data file again: a rerun of one ticker does not reread the
 market, and with remote storage nothing large is fetched for a summary.
+The line also says when the job ended (``ended``, epoch seconds): with remote storage a file's
+mtime is when its local copy was made, or the object's second-rounded upload time, not when
+the job that wrote it ended.
 """
 
 import json
 import sys
+import time
 
 PREFIX = "stockflow: result "
 
 
 def write(**facts) -> None:
+    facts["ended"] = round(time.time(), 3)
     print(PREFIX + json.dumps(facts, sort_keys=True), file=sys.stderr)
 
 

@@ -44,3 +44,21 @@ def scrub(text: str) -> str:
     for value in sorted(_known, key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
+
+
+# Executors whose job step logs every environment variable at debug level (--verbose):
+# snakemake-executor-plugin-slurm-jobstep 0.6 writes os.environ into .snakemake/slurm_logs.
+ENV_DUMPING_EXECUTORS = ("slurm",)
+
+
+def check_verbose_executor(verbose: bool, executor: str | None, names: list[str]) -> None:
+    """Refuse --verbose on an executor that would write the set variables ``names`` to a log."""
+    from stockflow import StockflowError
+
+    present = [n for n in names if os.environ.get(n)]
+    if verbose and executor in ENV_DUMPING_EXECUTORS and present:
+        raise StockflowError(
+            f"--verbose with the {executor} executor writes every environment variable into the "
+            f"cluster jobs' logs, {', '.join(present)} included (the job step logs os.environ "
+            "at debug level); run without --verbose"
+        )

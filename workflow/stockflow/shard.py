@@ -3,8 +3,9 @@
     python -m stockflow.shard OUT.tsv --anchor FIRST_INPUT --tickers T...
 
 One row per job of the data chain (download, synthesize, convert) of each ticker: seconds, CPU
-seconds and peak memory from its benchmark, when it started and ended (the benchmark's mtime:
-Snakemake writes it when the job's process exits), the bytes of its work from its log's result
+seconds and peak memory from its benchmark, when it ended (the ``ended`` of its log's result
+line, else the benchmark's mtime: Snakemake writes it when the job's process exits) and started
+(that minus the benchmarked seconds), the bytes of its work from its log's result
 line (``stockflow.joblog``), and for convert the facts of the ``.h5``. The benchmark summary,
 the inventory and the timeline read the shards, not 30,000 files each.
 ``--anchor``: the shard's first input as the job sees it (its download benchmark of the first
@@ -66,6 +67,8 @@ def collect(tickers: list[str], root: str = ".") -> list[dict]:
                         f"{rule.name} {ticker}: no result in {log} ({exc})"
                     ) from None
                 row["work_bytes"] = result["bytes"]
+                if result.get("ended") and bench.seconds is not None:
+                    row.update(start=result["ended"] - bench.seconds, end=result["ended"])
                 if rule.name == "convert":
                     row.update({k: result[k] for k in H5_FACTS})
             rows.append(row)
