@@ -130,6 +130,20 @@ def http_server():
     server.server_close()
 
 
+# --- object storage (tests/storage): one real S3 server, SeaweedFS, for the session ----------------
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory):
+    from seaweed import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweed"))
+    server.start()
+    server.make_bucket()
+    yield server
+    server.stop()
+
+
 # --- the fault suite's figures (tests/faults) ----------------------------------------------------
 # Each fault test records what it measured, before asserting it; the session prints one row per
 # fault class. STOCKFLOW_FAULT_TABLE=path also writes that table as Markdown (the README's table).

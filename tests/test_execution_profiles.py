@@ -29,3 +29,15 @@ def test_cluster_profiles_select_their_executor_and_leave_resources_to_the_rules
         assert placeholder in submit
     status = PROFILES / "cluster-generic" / generic["cluster-generic-status-cmd"].split()[0]
     assert status.is_file() and os.access(status, os.X_OK)
+
+
+def test_slurm_s3_is_exactly_the_slurm_and_s3_profiles_without_a_shared_disk():
+    combined = {**load("slurm"), **load("s3"), "shared-fs-usage": ["none"]}
+    assert load("slurm-s3") == combined
+
+
+def test_storage_profiles_hold_no_credentials():
+    for name in ("s3", "slurm-s3"):
+        text = (PROFILES / name / "config.yaml").read_text()
+        keys = yaml.safe_load(text)
+        assert not any("key" in k or "secret" in k or "endpoint" in k for k in keys), name

@@ -77,3 +77,23 @@ def test_the_budget_is_shared_by_processes(tmp_path):
     ]
     taken = [int(p.communicate(timeout=60)[0]) for p in procs]
     assert sum(taken) == 10, taken
+
+
+def test_verbose_on_slurm_is_refused_while_a_key_is_in_the_environment(tmp_path):
+    """The SLURM job step logs os.environ at debug level: --verbose would write the keys into
+    .snakemake/slurm_logs. Refused before any job is submitted, naming the variables."""
+    import os
+
+    from conftest import SNAKEFILE, write_config
+
+    write_config(tmp_path, tickers=["aapl"])
+    env = {**os.environ, "SNAKEMAKE_STORAGE_S3_SECRET_KEY": "s3cr3t-for-the-test"}
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(tmp_path)]
+    cmd += ["--executor", "slurm", "--jobs", "1", "--verbose"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode != 0
+    assert "--verbose with the slurm executor" in proc.stderr
+    assert "SNAKEMAKE_STORAGE_S3_SECRET_KEY" in proc.stderr
+    assert "s3cr3t-for-the-test" not in proc.stderr + proc.stdout
+    assert "SLURM jobid" not in proc.stderr
+    assert not (tmp_path / ".snakemake" / "slurm_logs").exists()

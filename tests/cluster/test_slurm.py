@@ -191,3 +191,42 @@ def test_a_providers_key_reaches_the_cluster_jobs_and_no_file(tmp_path):
     assert list((tmp_path / ".snakemake/slurm_logs").rglob("*.log"))  # kept, and searched
     assert files_holding(tmp_path, KEY) == []
     assert KEY not in proc.stdout + proc.stderr
+
+
+@pytest.mark.storage
+def test_slurm_without_a_shared_disk_keeps_every_file_in_s3_and_matches_a_local_run(
+    tmp_path, local_run, s3
+):
+    """profiles/slurm-s3: the batch jobs fetch their inputs from the bucket and store their
+    outputs there (shared-fs-usage none); the S3 keys reach them through the environment only."""
+    import sys
+
+    tickers = ["aapl", "goog", "ibm"]
+    write_config(tmp_path, tickers=tickers, synth={"days": DAYS}, batch_size=2)
+    prefix = "slurm-no-shared-disk"
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
+    cmd += ["--profile", str(REPO / "profiles/slurm-s3"), "--slurm-keep-successful-logs"]
+    cmd += ["--slurm-init-seconds-before-status-checks", "2"]
+    cmd += ["--default-storage-prefix", f"s3://stockflow/{prefix}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=s3.env())
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    ids = slurm_ids(proc.stderr)
+    assert len(ids) == 2 and sacct_states(ids) == ["COMPLETED"] * 2  # 2 batches of <= 2 tickers
+    assert not (tmp_path / "results").exists()  # nothing but Snakemake's metadata stays here
+    for t in tickers:
+        name = f"results/json/{t}.json"
+        assert s3.get(f"{prefix}/{name}") == (local_run / name).read_bytes()
+        copy = tmp_path / f"{t}.h5"
+        copy.write_bytes(s3.get(f"{prefix}/results/hdf5/{t}.h5"))
+        pd.testing.assert_frame_equal(
+            pd.read_hdf(copy, "data"), pd.read_hdf(local_run / f"results/hdf5/{t}.h5", "data")
+        )
+        copy.unlink()
+    assert list((tmp_path / ".snakemake/slurm_logs").rglob("*.log"))  # kept, and searched
+    secrets = (s3.access_key.encode(), s3.secret_key.encode())
+    holding = [
+        p for p in tmp_path.rglob("*") if p.is_file() and any(s in p.read_bytes() for s in secrets)
+    ]
+    assert holding == []
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=s3.env())
+    assert again.returncode == 0 and "Nothing to be done" in again.stderr
