@@ -1,6 +1,4 @@
 rule download:
-    input:
-        source_input,
     output:
         quotes=QUOTES,
         cprofile=cprofile_output("download"),
@@ -19,6 +17,7 @@ rule download:
         downloads=1,
     params:
         source=DOWNLOAD_ARGS,
+        version=source_version,
     shell:
         "STOCKFLOW_CPROFILE_OUT={output.cprofile:q}"
         " python -m stockflow.download {wildcards.ticker:q} {output.quotes:q} {params.source:q}"
