@@ -1,6 +1,7 @@
 """Render bench/RESULTS.md from the raw results bench/run.py saves per scale (stdlib only)."""
 
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -456,3 +457,37 @@ def render(machine: dict, results: list[dict], smoke: bool) -> str:
     for res in results:
         out += scale_section(res)
     return "\n".join(out).rstrip() + "\n"
+
+
+def keep_earlier(old: str, new: str, measured: list[str]) -> str:
+    """``new`` plus what ``old`` (the RESULTS.md it replaces) says about the scales not measured
+    this time (their raw results are gone): their command row, their target rows and their
+    section, each section marked as kept."""
+    names = re.findall(r"^## Scale `([^`]+)`", old or "", flags=re.M)
+    kept = [n for n in names if n not in measured and f"## Scale `{n}`" not in new]
+    if not kept:
+        return new
+    old_lines, lines = old.splitlines(), new.splitlines()
+
+    def after_last(match, rows: list[str]) -> None:
+        end = next((i for i, ln in enumerate(lines) if ln.startswith("## Scale")), len(lines))
+        hits = [i for i, ln in enumerate(lines[:end]) if match(ln)]
+        if hits and rows:
+            lines[hits[-1] + 1 : hits[-1] + 1] = rows
+
+    for name in kept:
+        after_last(
+            lambda ln: ln.startswith("| command ("),
+            [ln for ln in old_lines if ln.startswith(f"| command ({name})")],
+        )
+        after_last(
+            lambda ln: re.match(r"^\| [\w-]+ \| ", ln) is not None,
+            [ln for ln in old_lines if ln.startswith(f"| {name} | ")],
+        )
+    note = "_Kept from the previous RESULTS.md: not measured in this run._"
+    for name in kept:
+        m = re.search(rf"^## Scale `{re.escape(name)}`.*?(?=^## |\Z)", old, flags=re.M | re.S)
+        if m:
+            head, *body = m.group(0).rstrip().splitlines()
+            lines += ["", head, "", note, *body]
+    return "\n".join(lines).rstrip() + "\n"

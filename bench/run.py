@@ -682,7 +682,10 @@ def main(argv=None) -> int:
         progress(f"{name}: done in {result['elapsed_s'] / 60:.1f} min")
         # After every scale, so a long run that fails later keeps what it measured.
         results = report.load(raw_dir, list(SCALES), smoke(args))
-        Path(args.output).write_text(report.render(machine(), results, smoke(args)))
+        out = Path(args.output)
+        text = report.render(machine(), results, smoke(args))
+        earlier = out.read_text() if out.is_file() and not smoke(args) else ""
+        out.write_text(report.keep_earlier(earlier, text, [r["scale"] for r in results]))
         progress(f"wrote {args.output}")
     return 0
 
