@@ -662,6 +662,12 @@ def parse_args(argv=None):
     return args
 
 
+def market_complete(result: dict) -> bool:
+    import market
+
+    return market.complete(result["market"])
+
+
 def main(argv=None) -> int:
     import report
 
@@ -682,6 +688,9 @@ def main(argv=None) -> int:
         progress(f"{name}: done in {result['elapsed_s'] / 60:.1f} min")
         # After every scale, so a long run that fails later keeps what it measured.
         results = report.load(raw_dir, list(SCALES), smoke(args))
+        if "market" in result and not market_complete(result):
+            progress("market: not every part measured yet; RESULTS.md left as it was")
+            continue
         out = Path(args.output)
         text = report.render(machine(), results, smoke(args))
         earlier = out.read_text() if out.is_file() and not smoke(args) else ""
