@@ -1,8 +1,8 @@
 """The `market` scale: what grows with the ticker count, measured at 1,000 to 10,000 tickers.
 
 - planning (`snakemake -n`) at 1k/2k/4k/10k tickers, interleaved rep by rep;
-- a cold run at 2,000 tickers x 5 days: wall time, jobs per second, Snakemake's peak RSS; one of
-  its reps runs inside tmux, whose screen is captured every 20 s (what a person watching sees);
+- a cold run at 2,000 tickers x 5 days: wall time, jobs per second, Snakemake's peak RSS; it
+  runs inside tmux, whose screen is captured every 20 s (what a person watching sees);
 - the no-op at 2,000, and a one-ticker source change, in pairs (change / no-op);
 - the no-op at 10,000 tickers (its done state reached at `synth.days: 1`, 1,000 tickers' data
   per run, then the summaries);
@@ -27,7 +27,7 @@ COLD_TICKERS, COLD_DAYS = 2000, 5
 NOOP_TICKERS, NOOP_DAYS = 10000, 1
 NOOP_CHUNK = 1000  # tickers whose data one run of reach_done makes
 CLUSTER_DAYS = 30
-COLD_REPS = 2  # ~12 min each on 2 cores; the tmux run (terminal) is a third cold run
+COLD_REPS = 1  # ~12 min on 2 cores; it runs in tmux, watched as a person would
 CAPTURE_EVERY_S = 20
 OUTPUTS = ("results", "resources", "logs", "benchmarks", ".snakemake")
 
@@ -121,8 +121,12 @@ def in_tmux(workdir: Path, cores: int, captures: list) -> dict:
     )
     t0 = time.perf_counter()
     next_capture = t0 + CAPTURE_EVERY_S
+    peak = None
     try:
         while not done.exists():
+            if peak is None:
+                pid = snakemake_pid(workdir)
+                peak = PeakRSS(pid) if pid else None
             time.sleep(0.2)
             if time.perf_counter() >= next_capture:
                 screen = subprocess.run(
@@ -137,7 +141,23 @@ def in_tmux(workdir: Path, cores: int, captures: list) -> dict:
     if done.read_text().strip() != "0":
         raise harness.BenchError(f"the run in tmux failed: see {workdir}/.snakemake/log")
     logs = sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
-    return {"seconds": seconds, "peak_mib": None, "jobs": harness.job_stats(logs[-1])}
+    peak_mib = peak.stop() if peak else None
+    return {"seconds": seconds, "peak_mib": peak_mib, "jobs": harness.job_stats(logs[-1])}
+
+
+def snakemake_pid(workdir: Path) -> int | None:
+    """The Snakemake process running in ``workdir`` (not the shell that started it)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and not argv[0].endswith(b"bash") and str(workdir).encode() in argv:
+            if any(a.endswith(b"snakemake") for a in argv):
+                return int(entry.name)
+    return None
 
 
 def change_source(sources: Path, ticker: str, n: int) -> None:
@@ -169,12 +189,15 @@ def cold_and_changes(root: Path, reps: int, cores: int, logs: Path) -> dict:
     work = root / f"cold{COLD_TICKERS}"
     tickers = setup(work, COLD_TICKERS, COLD_DAYS)
     sources = work / "sources"
-    cold = []
+    cold, captures = [], []
     runs = min(reps, COLD_REPS)
     for rep in range(runs):
         clean(work)
         os.sync()
-        r = snakemake(work, cores, logs / f"cold{COLD_TICKERS}.log")
+        if shutil.which("tmux"):  # on a terminal, as a person would watch it
+            r = in_tmux(work, cores, captures if rep == 0 else [])
+        else:
+            r = snakemake(work, cores, logs / f"cold{COLD_TICKERS}.log")
         cold.append(r)
         harness.progress(f"market: cold {COLD_TICKERS} ({rep + 1}/{runs}): {r['seconds']:.0f} s")
     pairs = []
@@ -190,20 +213,8 @@ def cold_and_changes(root: Path, reps: int, cores: int, logs: Path) -> dict:
             f"market: one-ticker change {i + 1}: {changed['seconds']:.1f} s "
             f"(no-op {noop['seconds']:.1f} s)"
         )
-    return {"tickers": COLD_TICKERS, "days": COLD_DAYS, "cold": cold, "pairs": pairs}
-
-
-def terminal(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    """One more cold run at COLD_TICKERS, inside tmux: what a person watching it sees."""
-    if not shutil.which("tmux"):
-        return {"skipped": "tmux is not installed"}
-    work = root / f"cold{COLD_TICKERS}"
-    setup(work, COLD_TICKERS, COLD_DAYS)
-    clean(work)
-    captures = []
-    r = in_tmux(work, cores, captures)
-    harness.progress(f"market: cold {COLD_TICKERS} in tmux: {r['seconds']:.0f} s")
-    return {"tickers": COLD_TICKERS, "seconds": r["seconds"], "captures": captures}
+    return {"tickers": COLD_TICKERS, "days": COLD_DAYS, "cold": cold, "pairs": pairs,
+            "captures": captures}  # fmt: skip
 
 
 def reach_done(work: Path, tickers: list, cores: int, logs: Path) -> list:
@@ -302,7 +313,7 @@ def cluster(root: Path, reps: int, cores: int, logs: Path) -> dict:
     return {"tickers": len(tickers), "days": CLUSTER_DAYS, "pairs": pairs}
 
 
-PARTS = ("plan", "cold", "terminal", "noop", "report", "cluster")
+PARTS = ("plan", "cold", "noop", "report", "cluster")
 
 
 def measure(layout, reps: int, cores: int, smoke: int = 0, parts=PARTS, earlier=None) -> dict:
@@ -317,7 +328,6 @@ def measure(layout, reps: int, cores: int, smoke: int = 0, parts=PARTS, earlier=
     steps = {
         "plan": plan,
         "cold": cold_and_changes,
-        "terminal": terminal,
         "noop": noop_at_scale,
         "report": report_cost,
         "cluster": cluster,
@@ -443,10 +453,10 @@ def section(m: dict, cores: int) -> list[str]:
         "the peak is the Snakemake process's own (VmHWM), not its jobs'.",
         "",
     ]
-    term = m.get("terminal", {})
-    if term.get("captures"):
+    term = {"captures": cold.get("captures"), "seconds": cold["cold"][0]["seconds"]}
+    if term["captures"]:
         out += [
-            f"What a terminal showed during one more cold run (in tmux, {term['seconds']:.0f} s; "
+            f"What a terminal showed during the cold run (in tmux, {term['seconds']:.0f} s; "
             f"`tmux capture-pane` every {CAPTURE_EVERY_S} s, the last line of each of a few):",
             "",
             "```text",

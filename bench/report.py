@@ -201,6 +201,10 @@ def targets_section(results: list[dict]) -> list[str]:
             import market
 
             rows += market.targets(res["market"])
+        if "storage" in res:
+            import storage
+
+            rows += storage.targets(res["storage"])
     return ["## Targets", ""] + table(["scale", "what", "measured", "target", "verdict"], rows)
 
 
@@ -404,6 +408,10 @@ def scale_section(res: dict) -> list[str]:
         import market
 
         out += market.section(res["market"], res["cores"])
+    if "storage" in res:
+        import storage
+
+        out += storage.section(res["storage"])
     return out
 
 

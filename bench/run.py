@@ -53,6 +53,7 @@ class Scale:
     prep: bool = False  # the lesson's data preparation vs stockflow's synthesize
     big: bool = False  # one file over 1 GB converted within a 512 MB budget
     market: bool = False  # bench/market.py: planning, cold runs and reruns at 1k-10k tickers
+    storage: bool = False  # bench/storage.py: the main job with every file in S3, vs local
     note: str = ""
 
 
@@ -83,6 +84,15 @@ SCALES = {
         market=True,
         note="tickers from a ticker sheet, each a `source.path` symlink to one of the 29 embedded "
         "files; see bench/market.py for what each part measures",
+    ),
+    "storage": Scale(
+        "storage",
+        29,
+        365,
+        convert=False,
+        storage=True,
+        note="the main job cold, local and through `--profile profiles/s3` against SeaweedFS on "
+        "127.0.0.1; see bench/storage.py",
     ),
     "big": Scale(
         "big",
@@ -497,6 +507,11 @@ def measure_scale(scale: Scale, args) -> dict:
         "smoke": smoke(args), "date": now(), "command": command_line(), "reps": args.reps,
         "cores": args.cores, "parallel_convert": None, "git": git_revision(),
     }  # fmt: skip
+    if scale.storage:
+        import storage
+
+        result["storage"] = storage.measure(lay.root, lay.logs, args.reps, args.cores, days)
+        return result
     if scale.market:
         import market
 
@@ -650,7 +665,7 @@ def parse_args(argv=None):
     p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     p.add_argument(
         "--market-parts",
-        help="with --scale market: only these parts (plan,cold,terminal,noop,report,cluster), "
+        help="with --scale market: only these parts (plan,cold,noop,report,cluster), "
         "the others kept from the last run",
     )
     # Smoke runs: override every scale's size (e.g. --tickers 3 --days 20).
