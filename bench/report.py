@@ -497,5 +497,5 @@ def keep_earlier(old: str, new: str, measured: list[str]) -> str:
         m = re.search(rf"^## Scale `{re.escape(name)}`.*?(?=^## |\Z)", old, flags=re.M | re.S)
         if m:
             head, *body = m.group(0).rstrip().splitlines()
-            lines += ["", head, "", note, *body]
+            lines += ["", head, *([] if note in body else ["", note]), *body]
     return "\n".join(lines).rstrip() + "\n"
