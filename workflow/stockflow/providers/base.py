@@ -172,6 +172,25 @@ def require_columns(header: list[str], needed: tuple, what: str, body: bytes) ->
         )
 
 
+def csv_quotes(
+    body: bytes, columns: tuple, what: str, date: str = "date", delimiter: str = ",", first_line=1
+) -> list[Row]:
+    """The rows of a daily-quote CSV (an OHLCV column each, named in lower case; ``date`` the
+    date column), each labelled with its line in the body (``first_line``: where ``body``
+    started in the answer as received). An empty body gives no rows."""
+    header, rows = csv_rows(body, delimiter=delimiter)
+    if not header:
+        return []
+    require_columns(header, columns, what, body)
+    out = []
+    for no, r in rows:
+        at = f"line {no + first_line - 1}"
+        out.append(
+            Row(at, iso_date(r[date], at), r["open"], r["high"], r["low"], r["close"], r["volume"])
+        )
+    return out
+
+
 def in_window(rows: list[Row], window: Window) -> list[Row]:
     return [r for r in rows if window.start <= r.date <= window.end]
 

@@ -42,23 +42,7 @@ def parse(response, request, ticker, window, keys) -> base.Page:
     data = base.json_of(body)
     if isinstance(data, dict):  # an error in JSON, e.g. {"errors": ...} or {"message": ...}
         raise base.ProviderError(f"EODHD answered {base.excerpt(body)!r}")
-    header, rows = base.csv_rows(body)
-    if not header:
-        return base.Page([])
-    base.require_columns(header, COLUMNS, "EODHD", body)
-    out = [
-        base.Row(
-            f"line {no}",
-            base.iso_date(r["date"], f"line {no}"),
-            r["open"],
-            r["high"],
-            r["low"],
-            r["close"],
-            r["volume"],
-        )
-        for no, r in rows
-    ]
-    return base.Page(base.in_window(out, window))
+    return base.Page(base.in_window(base.csv_quotes(body, COLUMNS, "EODHD"), window))
 
 
 ADAPTER = base.Adapter(

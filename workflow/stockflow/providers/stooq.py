@@ -49,23 +49,11 @@ def parse(response, request, ticker, window, keys) -> base.Page:
     if start is None:
         _refuse(body, request, keys)
         return base.Page([])  # an empty body: the fetch loop says there were no bars
-    header, rows = base.csv_rows("\n".join(lines[start:]).encode())
-    base.require_columns(header, COLUMNS, "Stooq", body)
-    out = []
-    for no, r in rows:
-        at = f"line {no + start}"  # the line in the body as received, warnings included
-        out.append(
-            base.Row(
-                at,
-                base.iso_date(r["date"], at),
-                r["open"],
-                r["high"],
-                r["low"],
-                r["close"],
-                r["volume"],
-            )
-        )
-    return base.Page(base.in_window(out, window))
+    # lines numbered as in the body received, warnings before the header included
+    found = base.csv_quotes(
+        "\n".join(lines[start:]).encode(), COLUMNS, "Stooq", first_line=start + 1
+    )
+    return base.Page(base.in_window(found, window))
 
 
 def _is_header(line: str) -> bool:

@@ -53,23 +53,8 @@ def parse(response, request, ticker, window, keys) -> base.Page:
         raise base.ProviderError(f"Tiingo answered a web page, not quotes: {base.excerpt(body)!r}")
     if said:  # an error behind HTTP 200, in JSON or plain text
         raise base.ProviderError(f"Tiingo answered {said!r}")
-    header, rows = base.csv_rows(body)
-    if not header:  # what an unknown ticker may get: an empty body
-        return base.Page([])
-    base.require_columns(header, COLUMNS, "Tiingo", body)
-    out = [
-        base.Row(
-            f"line {no}",
-            base.iso_date(r["date"], f"line {no}"),
-            r["open"],
-            r["high"],
-            r["low"],
-            r["close"],
-            r["volume"],
-        )
-        for no, r in rows
-    ]
-    return base.Page(base.in_window(out, window))
+    # an unknown ticker may get an empty body: no rows, which the fetch loop reports
+    return base.Page(base.in_window(base.csv_quotes(body, COLUMNS, "Tiingo"), window))
 
 
 def _said(body: bytes, data) -> str | None:

@@ -86,22 +86,7 @@ def _raise_for_error(data: dict, response) -> list:
 
 
 def _rows(body: bytes) -> list[base.Row]:
-    header, rows = base.csv_rows(body, delimiter=";")
-    if not header:
-        return []
-    base.require_columns(header, COLUMNS, "Twelve Data", body)
-    out = [
-        base.Row(
-            f"line {no}",
-            base.iso_date(r["datetime"], f"line {no}"),
-            r["open"],
-            r["high"],
-            r["low"],
-            r["close"],
-            r["volume"],
-        )
-        for no, r in rows
-    ]
+    out = base.csv_quotes(body, COLUMNS, "Twelve Data", date="datetime", delimiter=";")
     out.reverse()  # newest first in the answer
     return out
 
