@@ -93,12 +93,12 @@ class PeakRSS:
         return self.peak_mib
 
 
-def snakemake(workdir: Path, cores: int, log: Path, *extra: str) -> dict:
+def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None) -> dict:
     """One Snakemake run: wall seconds and Snakemake's own peak RSS (not its jobs')."""
     cmd = harness.snakemake_cmd(workdir, cores, *extra)
     with open(log, "wb") as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         peak = PeakRSS(proc.pid)
         code = proc.wait()
         seconds = time.perf_counter() - t0

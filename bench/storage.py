@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import market
 import run as harness
 
 sys.path.insert(0, str(harness.ROOT / "tests"))
@@ -43,7 +44,7 @@ def measure(root: Path, logs: Path, reps: int, cores: int, days: int) -> dict:
             runs = {}
             for kind in ("local", "s3"):
                 work = root / f"work-{kind}"
-                harness_clean(work)
+                market.clean(work)
                 harness.write_config(work, tickers, days, None)
                 log = logs / f"storage-{kind}.log"
                 extra = ()
@@ -51,7 +52,9 @@ def measure(root: Path, logs: Path, reps: int, cores: int, days: int) -> dict:
                     prefix = f"bench-{int(time.time())}-{rep}"
                     extra = ("--profile", str(harness.ROOT / "profiles/s3"),
                              "--default-storage-prefix", f"s3://{BUCKET}/{prefix}")  # fmt: skip
-                r = run_logged(work, cores, log, extra, server.env() if kind == "s3" else None)
+                env = server.env() if kind == "s3" else None
+                r = market.snakemake(work, cores, log, *extra, env=env)
+                r["jobs"] = sum(r["jobs"].values())
                 if kind == "s3":
                     sizes = {f"{prefix}/{k}": v for k, v in server.keys(prefix).items()}
                     r.update(moved(log, sizes), objects=len(sizes))
@@ -64,29 +67,6 @@ def measure(root: Path, logs: Path, reps: int, cores: int, days: int) -> dict:
     finally:
         server.stop()
     return {"tickers": len(tickers), "days": days, "pairs": pairs}
-
-
-def harness_clean(work: Path) -> None:
-    import shutil
-
-    for name in ("results", "resources", "logs", "benchmarks", ".snakemake"):
-        shutil.rmtree(work / name, ignore_errors=True)
-
-
-def run_logged(work: Path, cores: int, log: Path, extra, env) -> dict:
-    import os
-    import subprocess
-
-    cmd = harness.snakemake_cmd(work, cores, *extra)
-    with open(log, "wb") as out:
-        t0 = time.perf_counter()
-        code = subprocess.run(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env or os.environ
-        ).returncode
-        seconds = time.perf_counter() - t0
-    if code:
-        raise harness.BenchError(f"exit {code}: {' '.join(cmd)}\n  see {log}")
-    return {"seconds": seconds, "jobs": sum(harness.job_stats(log).values())}
 
 
 def _med(xs) -> float:
