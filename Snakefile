@@ -11,9 +11,20 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/shards.smk"
-include: "workflow/rules/download.smk"
-include: "workflow/rules/synthesize.smk"
-include: "workflow/rules/convert.smk"
+
+
+# The data stages: one job per ticker per stage, or above a market's size one per batch.
+if BATCHED:
+
+    include: "workflow/rules/batches.smk"
+
+else:
+
+    include: "workflow/rules/download.smk"
+    include: "workflow/rules/synthesize.smk"
+    include: "workflow/rules/convert.smk"
+
+
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/cprofile.smk"
 include: "workflow/rules/report.smk"

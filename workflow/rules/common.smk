@@ -95,6 +95,8 @@ if not workflow.remote_exec:
         raise ValueError(str(exc)) from None
 KNOWN = frozenset(TICKERS)
 SHARDS = registry.shards(TICKERS, config["batch_size"])
+# Market scale: the data stages as one job per batch (rules/batches.smk) instead of per ticker.
+BATCHED = registry.batched(len(TICKERS), config["batch_jobs"])
 # cProfile (config "cprofile"; "--config cprofile=true" arrives as a string): every data job
 # writes its profile, and each rule's profiles are added up by cprofile_merge.
 CPROFILING = config["cprofile"] in (True, "true")
@@ -151,6 +153,10 @@ def source_version(wildcards):
         raise ValueError(
             f"{ticker!r} is not one of the configured tickers (config 'tickers')"
         )
+    return ticker_source_version(ticker)
+
+
+def ticker_source_version(ticker):
     template = config["source"]["path"]
     if not template:
         return ""
@@ -161,13 +167,25 @@ def source_version(wildcards):
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def batch_cprofiles(stage, tickers):
+    """A batch job's cProfile files (one per ticker), or none when profiling is off."""
+    if not CPROFILING:
+        return []
+    return [CPROFILE.format(rule=stage, ticker=t) for t in tickers]
+
+
 def shard_inputs(wildcards):
     """What a shard reads: its tickers' data jobs' benchmarks and the logs holding their results."""
     tickers = SHARDS[wildcards.shard]
-    benchmarks = registry.benchmark_files(registry.SUMMARIZED, tickers, CHARTED)
-    logs = registry.log_files(registry.SUMMARIZED, tickers, CHARTED)
+    if BATCHED:
+        stages = [r.name for r in registry.SUMMARIZED]
+        benchmarks = [registry.batch_benchmark(s, wildcards.shard) for s in stages]
+        logs = [registry.batch_log(s, wildcards.shard) for s in stages]
+    else:
+        benchmarks = registry.benchmark_files(registry.SUMMARIZED, tickers, CHARTED)
+        logs = registry.log_files(registry.SUMMARIZED, tickers, CHARTED)
     # The first input tells the job where the files are (stockflow/shard.py).
-    assert benchmarks[0] == stockflow.shard.anchor(tickers)
+    assert benchmarks[0] == stockflow.shard.anchor(tickers, wildcards.shard, BATCHED)
     return {"anchor": benchmarks[0], "benchmarks": benchmarks[1:], "logs": logs}
 
 

@@ -20,6 +20,8 @@ rule shard:
         runtime="2m",
     params:
         tickers=shard_tickers,
+        # Batch jobs (BATCHED): the times are in the batch logs' result lines, per ticker.
+        batched="--batched" if BATCHED else "",
     shell:
         "python -m stockflow.shard {output.shard:q} --anchor {input.anchor:q}"
-        " --tickers {params.tickers:q} 2> {log:q}"
+        " --tickers {params.tickers:q} {params.batched} 2> {log:q}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from snakemake_interface_logger_plugins.base import LogHandlerBase
 from snakemake_interface_logger_plugins.common import LogEvent
 from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
+from stockflow.registry import stage_of
 
 MARKET_JOBS = 500
 STATUS_EVERY_S = 30.0  # without a terminal: a status line this often
@@ -51,12 +52,16 @@ class Progress:
 
     def run_info(self, stats: dict) -> None:
         self.total = int(stats.get("total", 0))
-        self.per_rule = {r: [0, int(n)] for r, n in stats.items() if r not in ("total", "all")}
+        # a batch job counts under its stage (download_batch0003 -> download)
+        self.per_rule = {}
+        for r, n in stats.items():
+            if r not in ("total", "all"):
+                self.per_rule.setdefault(stage_of(r), [0, 0])[1] += int(n)
 
     def started(self, jobid: int, rule: str) -> None:
         if self.started_at is None:
             self.started_at = time.monotonic()
-        self.rule_of[jobid] = rule
+        self.rule_of[jobid] = stage_of(rule)
 
     def finished_job(self, jobid: int) -> None:
         rule = self.rule_of.pop(jobid, None)

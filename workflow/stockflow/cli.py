@@ -16,6 +16,12 @@ def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None)
     With ``$STOCKFLOW_CPROFILE_OUT`` set, main runs under cProfile (stockflow.cprofile). Any
     other exception prints its traceback, with keys scrubbed, and exit code 1.
     """
+    return 0 if attempt(main, argv) is None else 1
+
+
+def attempt(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> str | None:
+    """``run``'s work: None when main succeeded, else why it failed in one line (already
+    printed, keys scrubbed). A batch job (stockflow.batch) calls it once per ticker."""
     profile_out = os.environ.get(CPROFILE_ENV, "")
     try:
         if profile_out:
@@ -25,18 +31,16 @@ def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None)
             info(f"profile written to {profile_out}")
         else:
             main(argv)
-    except StockflowError as exc:
-        print(scrub(f"stockflow: error: {exc}"), file=sys.stderr)
-        return 1
-    except OSError as exc:  # a missing input, a refused write: the message names the file
-        print(scrub(f"stockflow: error: {exc}"), file=sys.stderr)
-        return 1
-    except Exception:
+    except (StockflowError, OSError) as exc:  # an OSError names its file: one line is enough
+        line = scrub(f"stockflow: error: {exc}")
+        print(line, file=sys.stderr)
+        return line[len("stockflow: error: ") :]
+    except Exception as exc:
         import traceback
 
         print(scrub(traceback.format_exc()), file=sys.stderr, end="")
-        return 1
-    return 0
+        return scrub(f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def warn(message: str) -> None:

@@ -35,6 +35,10 @@ HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
 # Tickers per batch: a shard of the summaries, and one cluster job (README, "On a cluster").
 BATCH_SIZE = 50
+# Batch jobs: "auto" runs each data stage as one job per batch above BATCH_ABOVE tickers
+# (README, "Scale"); true / false force either way.
+BATCH_JOBS = "auto"
+BATCH_ABOVE = 200
 # Per-ticker charts: for at most this many tickers (a sample beyond), see stockflow.tickers.
 REPORT = {"tickers": 4}
 CPROFILE = False
@@ -46,6 +50,7 @@ CONFIG = {
     "hdf5": HDF5,
     "convert": CONVERT,
     "batch_size": BATCH_SIZE,
+    "batch_jobs": BATCH_JOBS,
     "report": REPORT,
     "cprofile": CPROFILE,
 }

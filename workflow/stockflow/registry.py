@@ -139,6 +139,43 @@ def log_files(rules: list[Rule], tickers: list[str], charted: list[str]) -> list
     return [r.log_of(v) for r in rules for v in jobs_of(r, tickers, charted)]
 
 
+# Batch jobs (market scale): each data stage runs one job per batch of tickers instead of one
+# per ticker (stockflow.batch). A batch is a shard: the same tickers, the same id.
+BATCH_ABOVE = defaults.BATCH_ABOVE
+_BATCH_RULE = re.compile(r"^(?P<stage>[a-z]+)_batch(?P<shard>\d{4})$")
+
+
+def batched(n_tickers: int, setting: object = defaults.BATCH_JOBS) -> bool:
+    """Whether the data stages run one job per batch: config ``batch_jobs`` (auto | true |
+    false; the command line's ``--config batch_jobs=true`` arrives as text), auto meaning above
+    BATCH_ABOVE tickers."""
+    text = str(setting).lower()
+    if text == "auto":
+        return n_tickers > BATCH_ABOVE
+    if text in ("true", "false"):
+        return text == "true"
+    raise StockflowError(f"batch_jobs is auto, true or false, not {setting!r}")
+
+
+def batch_rule(stage: str, shard: str) -> str:
+    """The name of one batch's job of a data stage (a rule per batch: see rules/batches.smk)."""
+    return f"{stage}_batch{shard}"
+
+
+def stage_of(rule_name: str) -> str:
+    """The stage a rule belongs to: a batch rule's stage, else the rule's own name."""
+    m = _BATCH_RULE.match(rule_name)
+    return m["stage"] if m and m["stage"] in RULES else rule_name
+
+
+def batch_benchmark(stage: str, shard: str) -> str:
+    return f"benchmarks/{stage}/batch-{shard}.tsv"
+
+
+def batch_log(stage: str, shard: str) -> str:
+    return f"logs/{stage}/batch-{shard}.log"
+
+
 def bench(name: str) -> str:
     return RULES[name].benchmark
 

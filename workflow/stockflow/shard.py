@@ -10,9 +10,13 @@ line (``stockflow.joblog``), and for convert the facts of the ``.h5``. The bench
 the inventory and the timeline read the shards, not 30,000 files each.
 ``--anchor``: the shard's first input as the job sees it (its download benchmark of the first
 ticker), which tells where the run's files are (the working directory, or a storage copy).
+``--batched``: the data stages ran as batch jobs (stockflow.batch): a shard is a batch, and
+each ticker's seconds, CPU seconds and peak memory are its own result line's in the batch's
+log (the batch's benchmark counts the whole batch), its start that line's end minus its seconds.
 """
 
 import argparse
+import os
 
 from stockflow import StockflowError, atomic, benchfiles, cli, joblog, registry, schedule, tabular
 
@@ -35,9 +39,47 @@ H5_FACTS = ("rows", "file_bytes", "data_bytes", "disk_bytes", "layout")
 NUMBERS = ("seconds", "cpu_seconds", "max_rss_mb", "work_bytes", "start", "end", *H5_FACTS[:-1])
 
 
-def anchor(tickers: list[str]) -> str:
+def anchor(tickers: list[str], shard: str = "", batched: bool = False) -> str:
     """The workflow-relative path of a shard's first input."""
+    if batched:
+        return registry.batch_benchmark("download", shard)
     return registry.RULES["download"].benchmark_of(tickers[0])
+
+
+def collect_batch(tickers: list[str], shard: str, root: str = ".") -> list[dict]:
+    """The rows of a batch's tickers, from the batch logs' per-ticker result lines."""
+    rows = []
+    results = {}
+    for rule in registry.SUMMARIZED:
+        log = registry.at(root, registry.batch_log(rule.name, shard))
+        try:
+            results[rule.name] = joblog.read_all(log)
+        except (OSError, ValueError) as exc:
+            raise StockflowError(
+                f"{rule.name} batch {shard}: no results in {log} ({exc})"
+            ) from None
+    for ticker in tickers:
+        for rule in registry.SUMMARIZED:
+            result = results[rule.name].get(ticker)
+            if result is None:
+                log = registry.batch_log(rule.name, shard)
+                raise StockflowError(f"{rule.name} {ticker}: no result line in {log}")
+            row = dict.fromkeys(COLUMNS)
+            row.update(
+                rule=rule.name,
+                ticker=ticker,
+                seconds=result["seconds"],
+                cpu_seconds=result["cpu_seconds"],
+                max_rss_mb=result["max_rss_mb"],
+                work_bytes=result["bytes"],
+                start=result["ended"] - result["seconds"],
+                end=result["ended"],
+                layout="",
+            )
+            if rule.name == "convert":
+                row.update({k: result[k] for k in H5_FACTS})
+            rows.append(row)
+    return rows
 
 
 def collect(tickers: list[str], root: str = ".") -> list[dict]:
@@ -135,9 +177,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("out", help="the shard's TSV")
     p.add_argument("--anchor", required=True, help="the shard's first input, as given")
     p.add_argument("--tickers", nargs="+", required=True)
+    p.add_argument("--batched", action="store_true", help="the data stages ran as batch jobs")
     a = p.parse_args(argv)
-    root = registry.root_of(a.anchor, anchor(a.tickers))
-    rows = collect(a.tickers, root)
+    shard = os.path.basename(a.out).rsplit(".", 1)[0]
+    root = registry.root_of(a.anchor, anchor(a.tickers, shard, a.batched))
+    rows = collect_batch(a.tickers, shard, root) if a.batched else collect(a.tickers, root)
     atomic.write_bytes(a.out, tabular.to_tsv(COLUMNS, rows, digits=6))
     cli.info(f"{len(a.tickers)} tickers, {len(rows)} jobs -> {a.out}")
 

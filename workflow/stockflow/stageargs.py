@@ -113,3 +113,10 @@ def plot_mem_mb(cfg: dict) -> int:
     # pandas + matplotlib (~170 MB measured) plus the ticker's bars, read whole (56 bytes a
     # bar, a few copies).
     return 300 + (bars(cfg) * 200) // 2**20
+
+
+def batch_runtime(per_ticker: str, n_tickers: int) -> str:
+    """A batch job's time limit: its tickers one after the other, each at its own limit."""
+    if not per_ticker.endswith("m"):
+        raise ValueError(f"runtime {per_ticker!r}: expected minutes, e.g. '4m'")
+    return f"{int(per_ticker[:-1]) * n_tickers}m"
