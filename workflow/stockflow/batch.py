@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> None:
             failed.append((ticker, why))
     n = len(a.tickers)
     if failed:
-        for ticker, why in failed:
-            print(f"stockflow: error: {ticker}: {why}", file=sys.stderr)
+        for ticker, why in failed:  # again, together: the batch's verdict, ticker by ticker
+            named = why if why.startswith(ticker) else f"{ticker}: {why}"
+            print(f"stockflow: error: {named}", file=sys.stderr)
         names = ", ".join(t for t, _ in failed)
         raise StockflowError(f"batch {a.stage}: {len(failed)} of {n} tickers failed ({names})")
     cli.info(f"batch {a.stage}: {n} tickers done")
