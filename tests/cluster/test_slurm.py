@@ -119,6 +119,22 @@ def test_29_tickers_go_to_slurm_in_a_few_batch_jobs_and_match_a_local_run(
     assert "Nothing to be done" in again.stderr
 
 
+def test_batch_jobs_go_to_slurm_one_job_per_batch_and_match_a_local_run(tmp_path, local_run):
+    """batch_jobs: a batch's three batch jobs (and its shard) are one SLURM job, as its
+    tickers' per-ticker chains were."""
+    write_config(tmp_path, tickers=TICKERS, synth={"days": DAYS}, batch_size=10, batch_jobs=True)
+    proc = snakemake(tmp_path, *PROFILES["slurm"])
+    ran = {rule for rule, _ in grouped_jobs(proc.stderr)}
+    assert {f"{s}_batch000{b}" for s in ("download", "convert") for b in range(3)} <= ran
+    assert not ran & {"download", "synthesize", "convert"}
+    ids = slurm_ids(proc.stderr)
+    assert len(ids) == 3 and sacct_states(ids) == ["COMPLETED"] * 3, proc.stderr[-3000:]
+    assert_same_as_local(tmp_path, local_run, TICKERS)
+    summary = pd.read_csv(tmp_path / "results/benchmarks.tsv", sep="\t")
+    assert len(summary) == 3 * len(TICKERS) and (summary["seconds"] > 0).all()
+    assert "Nothing to be done" in snakemake(tmp_path, *PROFILES["slurm"]).stderr
+
+
 def test_the_default_batch_sends_29_tickers_as_one_slurm_job(tmp_path, local_run):
     write_config(tmp_path, tickers=TICKERS, synth={"days": DAYS})
     proc = snakemake(tmp_path, *PROFILES["slurm"])

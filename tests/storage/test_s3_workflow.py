@@ -179,3 +179,23 @@ def test_wrong_credentials_or_bucket_fail_before_any_job(s3, tmp_path, change, w
     assert ran(proc) == set()
     assert s3.keys(prefix) == {}
     assert s3.secret_key not in proc.stderr + proc.stdout
+
+
+def test_batch_jobs_through_s3_store_the_same_files_and_per_ticker_summaries(s3, local, tmp_path):
+    """batch_jobs: each batch job fetches its tickers' inputs from the bucket and stores each
+    ticker's own output objects, equal to a local per-ticker run; a rerun is a no-op."""
+    prefix = fresh_prefix("batch-jobs")
+    setup(tmp_path)
+    snakemake_s3(tmp_path, s3, prefix, "--config", "batch_jobs=true", "batch_size=2")
+    for t in TICKERS:
+        for template in DATA:
+            name = template.format(t=t)
+            assert s3.get(f"{prefix}/{name}") == (local / name).read_bytes(), name
+        got = h5_from_bucket(s3, f"{prefix}/results/hdf5/{t}.h5", tmp_path)
+        pd.testing.assert_frame_equal(got, pd.read_hdf(local / f"results/hdf5/{t}.h5", "data"))
+    keys = set(s3.keys(prefix))
+    assert {"benchmarks/convert/batch-0000.tsv", "benchmarks/convert/batch-0001.tsv"} <= keys
+    summary = pd.read_csv(io.BytesIO(s3.get(f"{prefix}/results/benchmarks.tsv")), sep="\t")
+    assert sorted(summary["ticker"].unique()) == sorted(TICKERS) and len(summary) == 9
+    again = snakemake_s3(tmp_path, s3, prefix, "--config", "batch_jobs=true", "batch_size=2")
+    assert "Nothing to be done" in again.stderr

@@ -19,7 +19,7 @@ for _batch, _tickers in SHARDS.items():
         benchmark:
             registry.batch_benchmark("download", _batch)
         group:
-            BATCH_GROUP
+            BATCH_RULE_GROUP
         conda:
             "../../envs/download.yaml"
         threads: 1
@@ -50,7 +50,7 @@ for _batch, _tickers in SHARDS.items():
         benchmark:
             registry.batch_benchmark("synthesize", _batch)
         group:
-            BATCH_GROUP
+            BATCH_RULE_GROUP
         conda:
             "../../envs/synthesize.yaml"
         threads: 1
@@ -78,7 +78,7 @@ for _batch, _tickers in SHARDS.items():
         benchmark:
             registry.batch_benchmark("convert", _batch)
         group:
-            BATCH_GROUP
+            BATCH_RULE_GROUP
         conda:
             "../../envs/convert.yaml"
         threads: config["convert"]["threads"]
