@@ -30,10 +30,8 @@ def _plain(path: str | None) -> str | None:
     return path and re.sub(r"\{(\w+),(?:[^{}]|\{[^{}]*\})*\}", r"{\1}", path)
 
 
-@pytest.fixture(scope="module")
-def snakemake_rules(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("registry")
-    write_config(work, cprofile=True)
+def _rules(work, **config) -> dict:
+    write_config(work, cprofile=True, **config)
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(SNAKEFILE), str(work)],
         capture_output=True,
@@ -42,6 +40,23 @@ def snakemake_rules(tmp_path_factory) -> dict:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def snakemake_rules(tmp_path_factory) -> dict:
+    return _rules(tmp_path_factory.mktemp("registry"))
+
+
+def test_batch_jobs_replace_the_data_rules_by_one_rule_per_batch_and_stage(tmp_path):
+    rules = _rules(tmp_path, tickers=["a", "b", "c"], batch_size=2, batch_jobs=True)
+    data = {r.name for r in registry.SUMMARIZED}
+    assert set(rules) - {"all"} == (set(registry.RULES) - data) | {
+        registry.batch_rule(stage, shard) for stage in data for shard in ("0000", "0001")
+    }
+    for stage in data:
+        got = rules[registry.batch_rule(stage, "0001")]
+        assert got["benchmark"] == registry.batch_benchmark(stage, "0001")
+        assert got["log"] == [registry.batch_log(stage, "0001")]
 
 
 def test_every_rule_snakemake_has_is_in_the_registry_and_no_other(snakemake_rules):
