@@ -64,16 +64,21 @@ def h5_from_bucket(s3, key, tmp_path) -> pd.DataFrame:
     return pd.read_hdf(path, "data")
 
 
-def test_the_bucket_holds_the_same_json_and_hdf5_as_a_local_run_then_a_rerun_is_a_noop(
-    s3, in_s3, local, tmp_path
-):
-    work, prefix = in_s3
+def assert_bucket_equals_local(s3, prefix, local, tmp_path):
+    """JSON byte for byte and HDF5 by read_hdf, every ticker, against the local run."""
     for t in TICKERS:
         for template in DATA:
             name = template.format(t=t)
             assert s3.get(f"{prefix}/{name}") == (local / name).read_bytes(), name
         got = h5_from_bucket(s3, f"{prefix}/results/hdf5/{t}.h5", tmp_path)
         pd.testing.assert_frame_equal(got, pd.read_hdf(local / f"results/hdf5/{t}.h5", "data"))
+
+
+def test_the_bucket_holds_the_same_json_and_hdf5_as_a_local_run_then_a_rerun_is_a_noop(
+    s3, in_s3, local, tmp_path
+):
+    work, prefix = in_s3
+    assert_bucket_equals_local(s3, prefix, local, tmp_path)
     # outputs, logs and benchmarks are objects, none is left in the work dir
     assert not (work / "results").exists() and not (work / "logs").exists()
     keys = s3.keys(prefix)
@@ -187,12 +192,7 @@ def test_batch_jobs_through_s3_store_the_same_files_and_per_ticker_summaries(s3,
     prefix = fresh_prefix("batch-jobs")
     setup(tmp_path)
     snakemake_s3(tmp_path, s3, prefix, "--config", "batch_jobs=true", "batch_size=2")
-    for t in TICKERS:
-        for template in DATA:
-            name = template.format(t=t)
-            assert s3.get(f"{prefix}/{name}") == (local / name).read_bytes(), name
-        got = h5_from_bucket(s3, f"{prefix}/results/hdf5/{t}.h5", tmp_path)
-        pd.testing.assert_frame_equal(got, pd.read_hdf(local / f"results/hdf5/{t}.h5", "data"))
+    assert_bucket_equals_local(s3, prefix, local, tmp_path)
     keys = set(s3.keys(prefix))
     assert {"benchmarks/convert/batch-0000.tsv", "benchmarks/convert/batch-0001.tsv"} <= keys
     summary = pd.read_csv(io.BytesIO(s3.get(f"{prefix}/results/benchmarks.tsv")), sep="\t")
