@@ -115,8 +115,8 @@ REPORT_TARGETS = [
 # Local runs form no groups: Snakemake's readiness check of a group costs time growing with the
 # square of its size (dag.py _ready), 3x the planning time at 1,000 tickers in batches of 100.
 BATCH_GROUP = "chain" if workflow.remote_exec else None
-# A batch job's rule has a name of its own (download_batch0003), which no profile can list: it
-# names its group itself, always. Locally that is 3 jobs a group, which costs nothing.
+# Each batch job has a rule name of its own (download_batch0003) that no profile can list, so
+# it names its group itself, always. Locally that is 3 jobs a group, which costs nothing.
 BATCH_RULE_GROUP = "chain"
 # Once per run, not per job (see stockflow/stageargs.py): params and resources of the stages.
 DOWNLOAD_ARGS = stageargs.download(config)
