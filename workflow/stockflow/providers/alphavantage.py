@@ -53,7 +53,7 @@ def _request(ticker, keys, base_url, size) -> base.Request:
 def parse(response, request, ticker, window, keys) -> base.Page:
     body = response.body
     if response.status == 429:
-        wait = _seconds(response.headers.get("Retry-After")) or 60.0
+        wait = base.seconds(response.headers.get("Retry-After")) or 60.0
         raise base.Throttled(wait, base.excerpt(body) or "HTTP 429 Too Many Requests")
     if response.status != 200:
         raise base.status_error(response, "Alpha Vantage")
@@ -117,13 +117,6 @@ def _covers(rows: list, window: base.Window) -> bool:
     while weekday.weekday() >= 5:
         weekday += dt.timedelta(days=1)
     return rows[0].date <= weekday
-
-
-def _seconds(text) -> float | None:
-    try:
-        return max(float(text), 0.0)
-    except (TypeError, ValueError):
-        return None
 
 
 ADAPTER = base.Adapter(

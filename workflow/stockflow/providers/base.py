@@ -115,6 +115,15 @@ def looks_like_html(body: bytes) -> bool:
     return start.startswith(("<!doctype", "<html", "<head", "<body", "<"))
 
 
+def seconds(text, default: float | None = None) -> float | None:
+    """A count of seconds as a header gives it (e.g. Retry-After; below 0 as 0), or ``default``
+    when it is absent or not a number."""
+    try:
+        return max(0.0, float(text))
+    except (TypeError, ValueError):
+        return default
+
+
 def iso_date(text: str, at: str) -> dt.date:
     """YYYY-MM-DD, or the date part of an ISO timestamp taken as the bar's own date."""
     try:

@@ -40,7 +40,7 @@ def first(ticker, window, keys, base_url) -> base.Request:
 def parse(response, request, ticker, window, keys) -> base.Page:
     body = response.body
     if response.status == 429:
-        wait = _seconds(response.headers.get("Retry-After"), 60.0)
+        wait = base.seconds(response.headers.get("Retry-After"), 60.0)
         raise base.Throttled(wait, _said(body, keys) or "HTTP 429 Too Many Requests")
     if response.status != 200:
         raise base.status_error(response, "Stooq", _said(body, keys))
@@ -108,13 +108,6 @@ def _redact(text: str, keys) -> str:
 def _title(text: str) -> str:
     found = re.search(r"<title[^>]*>(.*?)(?:</title|$)", text[:5000], re.I | re.S)
     return " ".join(found.group(1).split())[:200] if found else ""
-
-
-def _seconds(value, default: float) -> float:
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        return default
 
 
 ADAPTER = base.Adapter(
