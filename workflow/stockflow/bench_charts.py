@@ -8,10 +8,11 @@ HTML table for the report.
 
 import statistics
 
-from stockflow import StockflowError, atomic, registry, schedule, shard, tabular
+from stockflow import StockflowError, atomic, schedule, tabular
 from stockflow.benchsummary import COLUMNS as SUMMARY_COLUMNS
 from stockflow.charts import color, figure, save
 from stockflow.schedule import Job
+from stockflow.shard import RunFiles
 
 SAMPLING_NOTE = (
     "Snakemake samples a job's memory every 0.5 s: a job shorter than about a second\n"
@@ -22,6 +23,7 @@ NUMBERS = ("seconds", "cpu_seconds", "max_rss_mb", "input_mb", "mb_per_s")
 BAR_PER_TICKER = 60
 DETAIL_JOBS, DETAIL_LANES = 400, 32
 HTML_JOBS = 300
+RATE_LABEL = "MB of JSON read per second (whole job: interpreter start, parse, write)"
 
 
 def read_summary(path: str) -> list[dict]:
@@ -104,8 +106,7 @@ def _throughput(rows: list[dict], out: str, rule: str = "convert") -> None:
     ax = fig.add_subplot()
     rates = [r["mb_per_s"] for r in jobs]
     ax.barh([r["ticker"] for r in jobs], rates, color=color(rule))
-    median = statistics.median(rates)
-    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:.1f}")
+    _median_line(ax, rates)
     for i, r in enumerate(jobs):
         ax.annotate(
             f"{r['mb_per_s']:.1f} ({r['input_mb']:.1f} MB in {r['seconds']:.2f} s)",
@@ -117,7 +118,7 @@ def _throughput(rows: list[dict], out: str, rule: str = "convert") -> None:
         )
     ax.margins(x=0.35, y=0.02)
     ax.set_xlim(left=0)
-    ax.set_xlabel("MB of JSON read per second (whole job: interpreter start, parse, write)")
+    ax.set_xlabel(RATE_LABEL)
     ax.set_title(f"{rule}: MB/s per ticker")
     ax.legend(loc="lower right", fontsize="small")
     ax.grid(True, axis="x", alpha=0.3)
@@ -130,18 +131,22 @@ def _throughput_histogram(jobs: list[dict], out: str, rule: str) -> None:
     fig = figure(1000, 420)
     ax = fig.add_subplot()
     ax.hist(rates, bins=min(80, max(10, len(rates) // 25)), color=color(rule))
-    median = statistics.median(rates)
-    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:.1f}")
+    _median_line(ax, rates)
     slow = jobs[: min(5, len(jobs))]
     ax.set_xlabel(
-        "MB of JSON read per second (whole job: interpreter start, parse, write)\n"
-        "slowest: " + ", ".join(f"{r['ticker']} {r['mb_per_s']:.1f}" for r in slow)
+        f"{RATE_LABEL}\nslowest: " + ", ".join(f"{r['ticker']} {r['mb_per_s']:.1f}" for r in slow)
     )
+    # closes like _throughput only in shape: a histogram's own title, legend corner and grid axis
     ax.set_ylabel("jobs")
     ax.set_title(f"{rule}: MB/s across {len(jobs)} tickers")
     ax.legend(loc="upper right", fontsize="small")
     ax.grid(True, axis="y", alpha=0.3)
     save(fig, out)
+
+
+def _median_line(ax, rates: list[float]) -> None:
+    median = statistics.median(rates)
+    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:.1f}")
 
 
 def _timeline(jobs: list[Job], earlier: int, out: str) -> None:
@@ -289,13 +294,7 @@ def summary_html(rows: list[dict]) -> str:
     )
 
 
-def plot_benchmarks(
-    summary: str,
-    outs: dict[str, str],
-    shards: list[str],
-    singles: list[str],
-    run_log_dir: str | None = registry.RUN_LOG_DIR,
-) -> str:
+def plot_benchmarks(summary: str, outs: dict[str, str], run: RunFiles) -> str:
     """The benchmark charts and table; ``outs``: a path per registry.BENCH_OUTPUTS."""
     rows = read_summary(summary)
     _distribution(
@@ -314,7 +313,7 @@ def plot_benchmarks(
         outs["memory"],
         note=SAMPLING_NOTE if any((r["seconds"] or 0) < 1 for r in rows) else "",
     )
-    jobs, earlier = shard.latest_run(shards, singles, run_log_dir)
+    jobs, earlier = run.latest_run()
     _timeline(jobs, earlier, outs["timeline"])
     atomic.write_bytes(outs["table"], summary_html(rows).encode())
     return f"{len(rows)} benchmarks, timeline of {len(jobs)} jobs ({earlier} earlier not shown)"

@@ -5,9 +5,10 @@ ticker. Drawn by the plot_market job from the benchmark summary, the inventory a
 the latest run (the shards), at the same time as plot_benchmarks draws its charts.
 """
 
-from stockflow import StockflowError, registry, schedule, shard, tabular
+from stockflow import StockflowError, schedule, tabular
 from stockflow.charts import color, figure, save
 from stockflow.schedule import Job
+from stockflow.shard import RunFiles
 
 
 def read_inventory(path: str) -> list[dict]:
@@ -126,20 +127,13 @@ def progress(jobs: list[Job], earlier: int, out: str) -> None:
     save(fig, out)
 
 
-def plot_market(
-    summary: str,
-    inventory: str,
-    outs: dict[str, str],
-    shards: list[str],
-    singles: list[str],
-    run_log_dir: str | None = registry.RUN_LOG_DIR,
-) -> str:
+def plot_market(summary: str, inventory: str, outs: dict[str, str], run: RunFiles) -> str:
     """The market charts; ``outs``: a path per registry.MARKET_PLOTS."""
     from stockflow.bench_charts import read_summary
 
     rows = read_summary(summary)
     files = read_inventory(inventory)
     distributions(rows, files, outs["distributions"])
-    jobs, earlier = shard.latest_run(shards, singles, run_log_dir)
+    jobs, earlier = run.latest_run()
     progress(jobs, earlier, outs["progress"])
     return f"{len({r['ticker'] for r in rows})} tickers, {len(files)} files, {len(jobs)} jobs"

@@ -54,16 +54,20 @@ def main(argv: list[str] | None = None) -> None:
         from stockflow.ticker_charts import plot_ticker
 
         cli.info(plot_ticker(a.ticker, a.quotes, a.bars, a.close_out, a.day_out))
-    elif a.command == "benchmarks":
+        return
+    from stockflow.shard import RunFiles
+
+    run = RunFiles(a.shards, a.singles, a.run_log_dir)
+    if a.command == "benchmarks":
         from stockflow.bench_charts import plot_benchmarks
 
         outs = {name: getattr(a, name) for name in registry.BENCH_OUTPUTS}
-        cli.info(plot_benchmarks(a.summary, outs, a.shards, a.singles, a.run_log_dir))
+        cli.info(plot_benchmarks(a.summary, outs, run))
     else:
         from stockflow.market_charts import plot_market
 
         outs = {name: getattr(a, name) for name in registry.MARKET_PLOTS}
-        cli.info(plot_market(a.summary, a.inventory, outs, a.shards, a.singles, a.run_log_dir))
+        cli.info(plot_market(a.summary, a.inventory, outs, run))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ log (the batch's benchmark counts the whole batch), its start that line's end mi
 
 import argparse
 import os
+from dataclasses import dataclass
 
 from stockflow import StockflowError, atomic, benchfiles, cli, joblog, registry, schedule, tabular
 
@@ -160,12 +161,20 @@ def run_jobs(
     return found
 
 
-def latest_run(
-    shards: list[str], singles: list[str], run_log_dir: str | None = registry.RUN_LOG_DIR
-) -> tuple[list[schedule.Job], int]:
-    """The jobs of the latest run (from the shard files and the other jobs' benchmark files),
-    and how many jobs of earlier runs were left out (stockflow.schedule.latest_run)."""
-    return schedule.latest_run(run_jobs(read(shards), singles), benchfiles.run_start(run_log_dir))
+@dataclass(frozen=True)
+class RunFiles:
+    """Where the charts find the jobs of the latest run: the shard files, the other jobs'
+    benchmark files and Snakemake's log directory (when the run started)."""
+
+    shards: list[str]
+    singles: list[str]
+    run_log_dir: str | None = registry.RUN_LOG_DIR
+
+    def latest_run(self) -> tuple[list[schedule.Job], int]:
+        """The jobs of the latest run, and how many jobs of earlier runs were left out
+        (stockflow.schedule.latest_run)."""
+        jobs = run_jobs(read(self.shards), self.singles)
+        return schedule.latest_run(jobs, benchfiles.run_start(self.run_log_dir))
 
 
 def main(argv: list[str] | None = None) -> None:
