@@ -15,7 +15,7 @@
   revision, default the commit before batch jobs), in pairs.
 - schedulers: 10,000 x 1 day, cold, with --scheduler greedy, --scheduler-subsample 100 and the
   firstfit plugin, one after the other.
-- storage: 300 x 5 days through profiles/s3 (SeaweedFS on loopback), per-ticker jobs against
+- storage: 1,000 x 5 days through profiles/s3 (SeaweedFS on loopback), per-ticker jobs against
   batch jobs, cold, in pairs.
 Writes bench/batches.json; bench/report.py's figures are not touched.
 """
@@ -24,25 +24,24 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import market
-import run as harness
 import yaml
+from harness import POOL, PY, ROOT, SNAKEMAKE, BenchError, now, progress, run
+from s3_server import seaweed
+from snakemake_runs import snakemake
+from workdirs import change_source, clean, setup_sheet
 
-POOL = Path(__file__).with_name("pool.py")
 OUT = Path(__file__).with_name("batches.json")
 BASE = "d6dbcdc"  # main before batch jobs
-STORAGE_TICKERS = 300  # above the threshold; per-ticker jobs through S3 take ~0.3 s a job here
+STORAGE_TICKERS = 1000  # the cold1k scale, through S3: per-ticker jobs take ~0.3 s a job more
 PARTS = ("cold1k", "perticker1k", "big10k", "change2k", "main29", "schedulers", "storage")
 
 
 def setup(work: Path, n: int, days: int, **extra) -> list:
-    tickers = market.setup(work, n, days)
+    tickers = setup_sheet(work, n, days)
     path = work / "config" / "config.yaml"
     cfg = yaml.safe_load(path.read_text())
     cfg.update(extra)
@@ -54,19 +53,19 @@ def pool(work: Path, logs: Path) -> dict:
     out = work / "pool-out"
     shutil.rmtree(out, ignore_errors=True)
     os.sync()
-    r = harness.run([harness.PY, str(POOL), str(work), str(out)], logs / "pool.log")
+    r = run([PY, str(POOL), str(work), str(out)], logs / "pool.log")
     shutil.rmtree(out, ignore_errors=True)  # kept when it failed: its pool.log says why
     return {"seconds": r.seconds}
 
 
 def workflow(work: Path, logs: Path, name: str, *extra: str, cold: bool = True) -> dict:
     if cold:
-        market.clean(work)
+        clean(work)
         os.sync()
     try:
-        r = market.snakemake(work, 2, logs / f"{name}.log", *extra)
-    except harness.BenchError as exc:  # its message holds the whole command: 1,000 targets
-        raise harness.BenchError(f"{name} failed: see {logs / name}.log") from exc
+        r = snakemake(work, 2, logs / f"{name}.log", *extra)
+    except BenchError as exc:  # its message holds the whole command: 1,000 targets
+        raise BenchError(f"{name} failed: see {logs / name}.log") from exc
     r["jobs"] = sum(r["jobs"].values())
     return r
 
@@ -87,7 +86,7 @@ def cold1k(root: Path, logs: Path, reps: int) -> dict:
             work, logs, "cold1k-nock", "--max-checksum-file-size", "0", *h5_targets(tickers)
         )
         reps_out.append(r)
-        harness.progress(
+        progress(
             f"cold1k {rep + 1}/{reps}: pool {r['pool']['seconds']:.1f} s, "
             f".h5 {r['h5']['seconds']:.1f} s, default {r['default']['seconds']:.1f} s, "
             f"no checksums {r['h5_no_checksums']['seconds']:.1f} s"
@@ -102,7 +101,7 @@ def perticker1k(root: Path, logs: Path, reps: int) -> dict:
     r = workflow(  # --config takes every word after it: the targets go first
         work, logs, "cold1k-perticker", *h5_targets(tickers), "--config", "batch_jobs=false"
     )
-    harness.progress(f"cold1k per-ticker jobs: {r['seconds']:.1f} s")
+    progress(f"cold1k per-ticker jobs: {r['seconds']:.1f} s")
     return r
 
 
@@ -110,16 +109,16 @@ def big10k(root: Path, logs: Path, reps: int) -> dict:
     work = root / "big10k"
     setup(work, 10000, 5)
     p = pool(work, logs)
-    harness.progress(f"big10k pool: {p['seconds']:.0f} s")
+    progress(f"big10k pool: {p['seconds']:.0f} s")
     cold = workflow(work, logs, "big10k-cold")
-    harness.progress(f"big10k cold: {cold['seconds']:.0f} s, peak {cold['peak_mib']:.0f} MiB")
+    progress(f"big10k cold: {cold['seconds']:.0f} s, peak {cold['peak_mib']:.0f} MiB")
     noops = []
     for _ in range(max(reps, 3)):
         r = workflow(work, logs, "big10k-noop", cold=False)
         if r["jobs"]:
-            raise harness.BenchError(f"the no-op at 10,000 ran jobs: {r}")
+            raise BenchError(f"the no-op at 10,000 ran jobs: {r}")
         noops.append(r)
-        harness.progress(f"big10k no-op: {r['seconds']:.1f} s")
+        progress(f"big10k no-op: {r['seconds']:.1f} s")
     return {"pool": p, "cold": cold, "noop": noops}
 
 
@@ -131,12 +130,12 @@ def change2k(root: Path, logs: Path, reps: int) -> dict:
     for i in range(max(reps, 5)):
         noop = workflow(work, logs, "change2k-noop", cold=False)
         if noop["jobs"]:
-            raise harness.BenchError(f"the no-op at 2,000 ran jobs: {noop}")
-        market.change_source(work / "sources", tickers[i * 50], i + 1)  # a new batch each time
-        changed = market.snakemake(work, 2, logs / "change2k-change.log")
+            raise BenchError(f"the no-op at 2,000 ran jobs: {noop}")
+        change_source(work / "sources", tickers[i * 50], i + 1)  # a new batch each time
+        changed = snakemake(work, 2, logs / "change2k-change.log")
         pairs.append({"noop_s": noop["seconds"], "change_s": changed["seconds"],
                       "jobs": changed["jobs"]})  # fmt: skip
-        harness.progress(f"change2k {i + 1}: {changed['seconds']:.1f} s / {noop['seconds']:.1f} s")
+        progress(f"change2k {i + 1}: {changed['seconds']:.1f} s / {noop['seconds']:.1f} s")
     return {"cold": cold, "pairs": pairs}
 
 
@@ -144,16 +143,16 @@ def main29(root: Path, logs: Path, reps: int) -> dict:
     base = root / "base-tree"
     if not base.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(base), BASE], check=True,
-                       cwd=harness.ROOT, capture_output=True)  # fmt: skip
+                       cwd=ROOT, capture_output=True)  # fmt: skip
     pairs = []
     for rep in range(reps):
         one = {}
-        for name, tree in (("base", base), ("now", harness.ROOT)):
+        for name, tree in (("base", base), ("now", ROOT)):
             work = root / f"main29-{name}"
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
             os.sync()
-            cmd = [harness.SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work),
+            cmd = [SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work),
                    "--cores", "2", "--configfile", str(tree / "config/config.yaml")]  # fmt: skip
             env = {**os.environ, "PYTHONPATH": str(tree / "workflow")}
             t0 = time.perf_counter()
@@ -161,7 +160,7 @@ def main29(root: Path, logs: Path, reps: int) -> dict:
                 subprocess.run(cmd, check=True, stdout=fh, stderr=subprocess.STDOUT, env=env)
             one[name] = time.perf_counter() - t0
         pairs.append(one)
-        harness.progress(f"main29 {rep + 1}/{reps}: now {one['now']:.1f} s, base {one['base']:.1f}")
+        progress(f"main29 {rep + 1}/{reps}: now {one['now']:.1f} s, base {one['base']:.1f}")
     return {"base": BASE, "pairs": pairs}
 
 
@@ -175,43 +174,33 @@ def schedulers(root: Path, logs: Path, reps: int) -> dict:
         ("firstfit", ["--scheduler", "firstfit"]),
     ):
         out[name] = workflow(work, logs, f"sched-{name}", *flags)
-        harness.progress(f"schedulers {name}: {out[name]['seconds']:.0f} s")
+        progress(f"schedulers {name}: {out[name]['seconds']:.0f} s")
     return out
 
 
 def storage(root: Path, logs: Path, reps: int) -> dict:
-    sys.path.insert(0, str(harness.ROOT / "tests"))
-    from seaweed import BUCKET, SeaweedS3
-
     work = root / f"s3-{STORAGE_TICKERS}"
     setup(work, STORAGE_TICKERS, 5)
-    server = SeaweedS3(root / "seaweed")
-    server.start()
     pairs = []
-    try:
+    with seaweed(root) as (server, bucket):
+        server.make_bucket()  # the workflow creates no bucket (it checks it exists)
         env = {**os.environ, **server.env()}
         for rep in range(reps):
             one = {}
             for name, setting in (("per_ticker", "false"), ("batched", "true")):
-                market.clean(work)
-                prefix = f"{BUCKET}/bench-{name}-{rep}-{int(time.time())}"
-                r = market.snakemake(work, 2, logs / f"s3-{name}.log", "--profile",
-                                     str(harness.ROOT / "profiles/s3"), "--default-storage-prefix",
-                                     f"s3://{prefix}", "--config", f"batch_jobs={setting}",
-                                     env=env)  # fmt: skip
+                clean(work)
+                prefix = f"{bucket}/bench-{name}-{rep}-{int(time.time())}"
+                r = snakemake(work, 2, logs / f"s3-{name}.log", "--profile",
+                              str(ROOT / "profiles/s3"), "--default-storage-prefix",
+                              f"s3://{prefix}", "--config", f"batch_jobs={setting}",
+                              env=env)  # fmt: skip
                 one[name] = {"seconds": r["seconds"], "jobs": sum(r["jobs"].values())}
             pairs.append(one)
-            harness.progress(
+            progress(
                 f"storage {rep + 1}/{reps}: per-ticker {one['per_ticker']['seconds']:.0f} s, "
                 f"batched {one['batched']['seconds']:.0f} s"
             )
-    finally:
-        server.stop()
     return {"pairs": pairs}
-
-
-def med(xs) -> float:
-    return statistics.median(xs)
 
 
 def main(argv=None) -> int:
@@ -226,7 +215,7 @@ def main(argv=None) -> int:
     results = json.loads(OUT.read_text()) if OUT.exists() else {}
     for part in a.parts.split(","):
         results[part] = globals()[part](a.root, logs, a.reps)
-        results[part]["measured"] = harness.now()
+        results[part]["measured"] = now()
         OUT.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
