@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 import stockflow.shard
 from stockflow import (
     StockflowError,
+    incremental,
     jobenv,
     registry,
     secrets,
@@ -123,6 +124,10 @@ DOWNLOAD_ARGS = stageargs.download(config)
 SYNTH_ARGS = stageargs.synthesize(config)
 CONVERT_ARGS = stageargs.convert(config)
 DOWNLOAD_RUNTIME = stageargs.download_runtime(config)
+# A provider's download that failed after an earlier success leaves no output, which Snakemake
+# does not make again while what follows it is in place: the time of its last failure
+# (stockflow/incremental.py) is part of its parameters, so the next run tries it again.
+FAILED_DOWNLOADS = incremental.last_failures(stageargs.HISTORY_DIR)
 # At most source.parallel downloads at once, also when no --resources is given; a
 # --resources downloads=N given on the command line wins.
 if "downloads" not in workflow.global_resources:
@@ -161,13 +166,14 @@ def source_version(wildcards):
 
 def ticker_source_version(ticker):
     template = config["source"]["path"]
+    failed = FAILED_DOWNLOADS.get(ticker, "")
     if not template:
-        return ""
+        return failed
     try:
         st = os.stat(template.replace("{ticker}", ticker))
     except OSError:
-        return "missing"
-    return f"{st.st_size}:{st.st_mtime_ns}"
+        return f"missing{failed}"
+    return f"{st.st_size}:{st.st_mtime_ns}{failed}"
 
 
 def batch_cprofiles(stage, tickers):

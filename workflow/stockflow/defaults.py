@@ -11,6 +11,7 @@ SOURCE = {
     "base_url": None,
     "start": None,
     "end": None,
+    "refetch_from": None,
     "requests_per_minute": None,
     "parallel": 4,
     "rate_dir": ".stockflow/ratelimit",

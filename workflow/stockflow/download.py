@@ -5,14 +5,17 @@
 
 Without --url/--path/--provider the embedded offline source is used. A provider
 (``stockflow.providers``) reads its key from the environment variable(s) --key-env names; the
-key itself is never an argument. The output is only written once the whole answer has been
-validated as quotes, and atomically.
+key itself is never an argument. With a provider and --history-dir, the days a previous run
+stored there are kept and only the days after the last one are asked for
+(``stockflow.incremental``); --refetch-from DATE asks again from that day on. The output is
+only written once the whole answer has been validated as quotes, and atomically.
 """
 
 import argparse
 import datetime as dt
+import os
 
-from stockflow import atomic, cli, defaults, http, joblog, quotes
+from stockflow import StockflowError, atomic, cli, defaults, http, joblog, quotes
 from stockflow.sources import EMBEDDED_FORMAT, Source, fetch
 
 
@@ -54,6 +57,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     prov.add_argument("--start", type=_date, help="first date asked for (default: from --days)")
     prov.add_argument("--end", type=_date, help="last date asked for (default: today)")
     prov.add_argument(
+        "--history-dir",
+        help="where the days asked for are kept between runs (TICKER.csv): ask only for the rest",
+    )
+    prov.add_argument(
+        "--refetch-from",
+        type=_date,
+        help="ask again for every day from this one on (providers that revise past days)",
+    )
+    prov.add_argument(
         "--days", type=int, default=defaults.SYNTH["days"], help="trading days wanted"
     )
     prov.add_argument("--requests-per-minute", type=float, help="default: the provider's")
@@ -86,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
             rate_dir=args.rate_dir,
             max_throttle_wait=args.max_throttle_wait,
         )
-        rows, warnings, where = providers.fetch(args.ticker, settings, opts)
+        rows, warnings, where = _fetch_missing(args, settings, opts)
     else:
         if args.url:
             kind, template = "url", args.url
@@ -112,6 +124,53 @@ def main(argv: list[str] | None = None) -> None:
     atomic.write_bytes(args.out, data)
     cli.info(f"{where}: {len(rows)} days {rows[0].date}..{rows[-1].date} -> {args.out}")
     joblog.write(bytes=len(data), days=len(rows))
+
+
+def _fetch_missing(args, settings, opts):
+    """The kept days plus the provider's days after them: (rows, warnings, where).
+
+    The kept days live in --history-dir, not in OUT: Snakemake deletes a job's outputs before
+    it runs, and after a failed job it forgets them, so a kept output would not be made again.
+    The history is written (atomically) before OUT, so a job killed between the two has lost
+    nothing: the next run asks for nothing and writes OUT from it.
+    """
+    from stockflow import incremental, providers
+
+    if not args.history_dir:
+        return providers.fetch(args.ticker, settings, opts)
+    history = os.path.join(args.history_dir, f"{args.ticker}.csv")
+    stored = _stored(history)
+    todo = incremental.plan(stored, providers.window(settings), args.refetch_from)
+    cli.info(f"{args.ticker}: {todo.why} ({history})")
+    if todo.ask is None:
+        return stored, [], history
+    try:
+        rows, _, where = providers.fetch(
+            args.ticker, settings, opts, todo.ask, some_days=bool(todo.keep)
+        )
+    except StockflowError:
+        incremental.mark_failure(args.history_dir, args.ticker)
+        raise
+    if not rows:
+        cli.info(f"{where}: no new day")
+        return stored, [], where
+    # The answer's own warnings (rows sorted, prices rounded) come again from this check.
+    merged, warnings = incremental.merge(todo.keep, rows, history, where)
+    if merged != stored:
+        atomic.write_bytes(history, quotes.to_csv(merged))
+    return merged, warnings, where
+
+
+def _stored(path: str) -> list:
+    """The days a previous run kept, or none. A file that no longer reads back as quotes
+    (edited by hand) is not trusted: the whole window is asked for again."""
+    try:
+        return quotes.read_csv(path)
+    except FileNotFoundError:
+        return []
+    except StockflowError as exc:
+        cli.warn(f"{exc}; asking for the whole window again")
+        return []
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def parse(body: bytes, fmt: str, where: str) -> tuple[list[Quote], list[str]]:
         rows = _ohlcv_rows(lines, where)
     if not rows:
         raise StockflowError(f"{where}: no quote rows found; expected {fmt} daily quotes")
-    return _check_series(rows, where)
+    return check_series(rows, where)
 
 
 def _decode(body: bytes, where: str) -> str:
@@ -179,10 +179,13 @@ def from_rows(rows, where: str) -> tuple[list[Quote], list[str]]:
             for v in (row.open, row.high, row.low, row.close, row.volume)
         ]
         checked.append((row.at, _quote(row.date, fields, f"{where}: {row.at}")))
-    return _check_series(checked, where)
+    return check_series(checked, where)
 
 
-def _check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote], list[str]]:
+def check_series(rows: list[tuple[int, Quote]], where: str) -> tuple[list[Quote], list[str]]:
+    """Checked rows, each labelled with where it came from (a line number or a text): a day
+    twice is refused naming both; order, price decimals, gaps and silent days are repaired or
+    warned about."""
     warnings = []
     seen: dict[dt.date, int] = {}
     for no, q in rows:

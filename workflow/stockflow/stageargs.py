@@ -8,6 +8,8 @@ function at every job: at 10,000 tickers that was a fifth of the planning time. 
 
 from stockflow import params
 
+# Where a provider's downloads keep the days they hold between runs (stockflow/incremental.py).
+HISTORY_DIR = "resources/history"
 SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
 # JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
 JSON_BYTES_PER_BAR = 122
@@ -50,12 +52,24 @@ def download(cfg: dict) -> tuple[str, ...]:
         args += ["--provider", kind, "--key-env", *key_env(cfg)]
         args += [f"--days={cfg['synth']['days']}", f"--rate-dir={src['rate_dir']}"]
         args += [f"--max-throttle-wait={src['max_throttle_wait']}"]
-        for key in ("base_url", "start", "end", "requests_per_minute"):
+        for key in ("base_url", "start", "requests_per_minute", "refetch_from"):
             if src[key] is not None:
                 args.append(f"{_flag(key)}={src[key]}")
+        # The last day asked for is a parameter even when it is "today": on a new day every
+        # download runs again, and asks only for the days it does not hold yet.
+        args.append(f"--end={src['end'] or today()}")
+        args.append(f"--history-dir={HISTORY_DIR}")
     for key in SOURCE_TUNING:
         args += [_flag(key), str(src[key])]
     return tuple(args)
+
+
+def today() -> str:
+    """Today's date in New York, where US markets close (the date of the day's last bar)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("America/New_York")).date().isoformat()
 
 
 def synthesize(cfg: dict) -> tuple[str, ...]:

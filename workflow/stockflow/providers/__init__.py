@@ -55,11 +55,17 @@ def window(s: Settings, today: dt.date | None = None) -> Window:
     return Window(start, end)
 
 
-def fetch(ticker: str, s: Settings, opts: http.Options) -> tuple[list[quotes.Quote], list, str]:
-    """The ticker's daily quotes from the provider, checked; warnings; and ``where``."""
+def fetch(
+    ticker: str, s: Settings, opts: http.Options, win: Window | None = None, some_days=False
+) -> tuple[list[quotes.Quote], list, str]:
+    """The ticker's daily quotes from the provider, checked; warnings; and ``where``.
+
+    ``win``: the days to ask for (default: the settings' window). ``some_days``: the window is
+    the few days after those already stored, where no bar yet (a holiday) is no error.
+    """
     a = adapter(s.provider)
     keys = secrets.read(list(s.key_env), f"{a.title} API key")
-    win = window(s)
+    win = win or window(s)
     request = a.first(ticker, win, keys, (s.base_url or a.base_url).rstrip("/"))
     where = f"{ticker} ({a.title} {request.display()})"
     budget = a.requests_per_minute if s.requests_per_minute is None else s.requests_per_minute
@@ -100,6 +106,8 @@ def fetch(ticker: str, s: Settings, opts: http.Options) -> tuple[list[quotes.Quo
         request = page.next
     if pages > 1:
         cli.info(f"{where}: {len(rows)} rows in {pages} pages")
+    if not rows and some_days:
+        return [], [], where
     if not rows:
         raise StockflowError(
             f"{where}: {a.title} returned no daily bars for {ticker!r} between {win.start} and "

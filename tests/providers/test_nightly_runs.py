@@ -1,0 +1,77 @@
+"""Nightly runs through a provider (real Snakemake, loopback EODHD): a new day asks each ticker
+only for the days it does not hold, every output then equals a cold run over the same days,
+and a failed update keeps what was stored (resources/history/, which Snakemake does not
+manage) and is made good by the next run."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from conftest import write_config
+from fakekit import history, normalized_csv, serving
+from provkit import START
+from test_provider_runs import config_for, fake_of, run
+
+pytestmark = pytest.mark.workflow
+
+TICKERS = ["AAPL.US", "IBM.US"]
+END1, END2 = dt.date(2024, 3, 28), dt.date(2024, 4, 5)
+OUTPUTS = ("resources/quotes/{t}.csv", "results/json/{t}.json")
+
+
+def night(workdir, server, fake, end, *args):
+    write_config(workdir, **config_for("eodhd", server.base, TICKERS, end=end.isoformat()))
+    return run(workdir, fake.env, *args)
+
+
+def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path):
+    fake = fake_of("eodhd")
+    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    with serving(fake) as server:
+        assert night(nightly, server, fake, END1).returncode == 0
+        before = len(server.seen)
+        proc = night(nightly, server, fake, END2)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        asked = server.seen[before:]
+        proc = night(cold, server, fake, END2)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    # one request per ticker, for the days after the stored Thursday only
+    assert sorted(s.path for s in asked) == [f"/api/eod/{t}" for t in TICKERS]
+    assert {(s.query["from"], s.query["to"]) for s in asked} == {("2024-03-29", "2024-04-05")}
+    for t in TICKERS:
+        quotes = (nightly / f"resources/quotes/{t}.csv").read_text()
+        assert quotes == normalized_csv(history(t, START, END2))
+        for path in OUTPUTS:
+            assert (nightly / path.format(t=t)).read_bytes() == (
+                cold / path.format(t=t)
+            ).read_bytes()
+        pd.testing.assert_frame_equal(
+            pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data"),
+            pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"),
+        )
+
+
+def test_a_failed_update_keeps_the_stored_quotes_and_outputs(tmp_path):
+    fake = fake_of("eodhd")
+    with serving(fake) as server:
+        assert night(tmp_path, server, fake, END1).returncode == 0
+        kept = {
+            p.format(t=t): (tmp_path / p.format(t=t)).read_bytes()
+            for t in TICKERS
+            for p in ("resources/history/{t}.csv", "results/json/{t}.json", "results/hdf5/{t}.h5")
+        }
+        fake.quota_spent = True  # the provider refuses the night's requests
+        proc = night(tmp_path, server, fake, END2, "--keep-going")
+        assert proc.returncode != 0
+        assert "HTTP 402" in (tmp_path / f"logs/download/{TICKERS[0]}.log").read_text()
+        for path, data in kept.items():
+            assert (tmp_path / path).read_bytes() == data, path
+        # Snakemake removed the failed jobs' outputs: nothing half-written, made again next time
+        assert not (tmp_path / f"resources/quotes/{TICKERS[0]}.csv").exists()
+        fake.quota_spent = False  # the next night completes from what was kept
+        proc = night(tmp_path, server, fake, END2)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    for t in TICKERS:
+        want = normalized_csv(history(t, START, END2))
+        assert (tmp_path / f"resources/quotes/{t}.csv").read_text() == want
+        assert (tmp_path / f"resources/history/{t}.csv").read_text() == want
