@@ -105,6 +105,9 @@ class SeaweedS3:
             f"-filer.port={p + 3}", "-master.telemetry=false", f"-s3.config={self.config}",
             # the Iceberg and Lance catalogs have fixed default ports: off, not needed here
             "-s3.port.iceberg=0", "-s3.port.lance=0",
+            # room for many small volumes (not preallocated): the default 8 slots of 30 GB ran
+            # out ("No writable volumes") once a bucket's collection and the filer's had grown
+            "-volume.max=100", "-master.volumeSizeLimitMB=1024",
         ]  # fmt: skip
         log = open(self.root / "weed.log", "ab")
         self.proc = subprocess.Popen(
