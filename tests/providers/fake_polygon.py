@@ -9,6 +9,16 @@ millisecond epochs. JSON ``{"ticker", "queryCount", "resultsCount", "adjusted", 
 ``next_url`` (no key) whose ``from`` is the next bar's ``t`` and whose ``cursor`` carries the
 rest. Unknown ticker: status OK, resultsCount 0, no ``results``. Errors: 401 ``Unknown API
 Key``, 403 ``NOT_AUTHORIZED`` (plan), 404 ``NOT_FOUND``, 429 over the minute's requests.
+
+The whole market's day as its Daily Market Summary page describes it:
+https://massive.com/docs/rest/stocks/aggregates/daily-market-summary
+
+``GET /v2/aggs/grouped/locale/us/market/stocks/{date}?adjusted=&include_otc=``, same key and
+errors: ``{"adjusted", "queryCount", "resultsCount", "status": "OK", "request_id", "results":
+[{"T", "c", "h", "l", "n", "o", "t", "v", "vw"}]}``, a result per ticker of the market, ``t`` at
+the session's close (16:00 New York, as the docs' example 1602705600000 is 2020-10-14 16:00
+EDT); a weekend or holiday: resultsCount 0 and no ``results``. Here the market is the
+constructor's ``market`` (tickers as stockflow names them, lower case; ``T`` is upper case).
 """
 
 import base64
@@ -17,9 +27,10 @@ import json
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fakekit import KEY, Reply, day, history
+from fakekit import KEY, Reply, day, history, weekday_before
 
 NY = ZoneInfo("America/New_York")
+GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/"
 PLAN = (
     "Your plan doesn't include this data timeframe. Please upgrade your plan at "
     "https://massive.com/pricing"
@@ -32,6 +43,11 @@ TOO_MANY = (
 
 def ny_midnight_ms(d: dt.date) -> int:
     return int(dt.datetime.combine(d, dt.time(0), tzinfo=NY).timestamp() * 1000)
+
+
+def ny_close_ms(d: dt.date) -> int:
+    """The day's session close (16:00 New York), as the grouped daily bars stamp ``t``."""
+    return int(dt.datetime.combine(d, dt.time(16), tzinfo=NY).timestamp() * 1000)
 
 
 def _date_of(segment: str) -> dt.date:
@@ -50,31 +66,36 @@ class Fake:
     env = {"POLYGON_API_KEY": KEY}
 
     def __init__(
-        self, unknown=(), page_size=None, throttle_first=0, retry_after=None, not_authorized=False
+        self,
+        unknown=(),
+        page_size=None,
+        throttle_first=0,
+        retry_after=None,
+        not_authorized=False,
+        market=(),
+        stale=(),
     ):
         self.unknown = set(unknown)
         self.page_size = page_size
-        self.throttle_first = throttle_first
+        self.throttle_first = throttle_first  # per endpoint: its first N requests get a 429
         self.retry_after = retry_after
         self.not_authorized = not_authorized
-        self.calls = 0
+        self.market = tuple(market)  # the grouped daily's tickers, lower case (e.g. "brk.b")
+        self.stale = set(stale)  # tickers of the market whose grouped bar is the day before's
+        self.calls = 0  # requests for a ticker's aggregates (and unknown paths)
+        self.bulk_calls = 0  # requests for the grouped daily bars
 
     def respond(self, seen, server) -> Reply:
+        if seen.path.startswith(GROUPED):
+            self.bulk_calls += 1
+            return self._refusal(seen, self.bulk_calls) or self._grouped(seen)
         self.calls += 1
         parts = seen.path.split("/")  # "", v2, aggs, ticker, T, range, 1, day, from, to
         if len(parts) != 10 or parts[1:4] != ["v2", "aggs", "ticker"] or parts[5] != "range":
             return _json(404, {"status": "NOT_FOUND", "message": "Not Found"})
-        key = seen.headers.get("authorization", "").removeprefix("Bearer ")
-        key = key or seen.query.get("apiKey", "")
-        if not key:
-            return _json(401, {"status": "ERROR", "error": "API Key was not provided"})
-        if key != KEY:
-            return _json(401, {"status": "ERROR", "error": "Unknown API Key"})
-        if self.calls <= self.throttle_first:
-            extra = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
-            return _json(429, {"status": "ERROR", "error": TOO_MANY}, extra)
-        if self.not_authorized:
-            return _json(403, {"status": "NOT_AUTHORIZED", "message": PLAN})
+        refused = self._refusal(seen, self.calls)
+        if refused:
+            return refused
         ticker, multiplier, timespan = parts[4], parts[6], parts[7]
         if (multiplier, timespan) != ("1", "day"):
             return _json(400, {"status": "ERROR", "error": "this fake serves 1/day bars only"})
@@ -116,4 +137,51 @@ class Fake:
             cursor = base64.urlsafe_b64encode(json.dumps(terms).encode()).decode()
             path = "/".join(parts[:8] + [str(ny_midnight_ms(bars[offset + limit].date)), parts[9]])
             data["next_url"] = f"{server.base}{path}?{urlencode({'cursor': cursor})}"
+        return _json(200, data)
+
+    def _refusal(self, seen, calls: int) -> Reply | None:
+        """The key's, the minute's and the plan's refusals, as both endpoints answer them."""
+        key = seen.headers.get("authorization", "").removeprefix("Bearer ")
+        key = key or seen.query.get("apiKey", "")
+        if not key:
+            return _json(401, {"status": "ERROR", "error": "API Key was not provided"})
+        if key != KEY:
+            return _json(401, {"status": "ERROR", "error": "Unknown API Key"})
+        if calls <= self.throttle_first:
+            extra = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+            return _json(429, {"status": "ERROR", "error": TOO_MANY}, extra)
+        if self.not_authorized:
+            return _json(403, {"status": "NOT_AUTHORIZED", "message": PLAN})
+        return None
+
+    def _grouped(self, seen) -> Reply:
+        try:
+            d = day(seen.path.removeprefix(GROUPED))
+        except ValueError:
+            return _json(400, {"status": "ERROR", "error": "Could not parse the date"})
+        results = []
+        for ticker in self.market if d.weekday() < 5 else ():
+            when = weekday_before(d) if ticker in self.stale else d
+            (bar,) = history(ticker, when, when)
+            results.append(
+                {
+                    "T": ticker.upper(),
+                    "c": bar.close,
+                    "h": bar.high,
+                    "l": bar.low,
+                    "n": bar.volume // 100,
+                    "o": bar.open,
+                    "t": ny_close_ms(bar.date),
+                    "v": float(bar.volume),
+                    "vw": round((bar.high + bar.low + bar.close) / 3, 4),
+                }
+            )
+        data = {
+            "adjusted": seen.query.get("adjusted", "true") == "true",
+            "queryCount": len(results),
+            "resultsCount": len(results),
+            "status": "OK",
+        }
+        if results:  # a day without trading has no "results" at all
+            data["results"] = results
         return _json(200, data)

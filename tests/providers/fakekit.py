@@ -45,6 +45,14 @@ def history(ticker: str, start: dt.date, end: dt.date) -> list[Bar]:
     return bars
 
 
+def weekday_before(d: dt.date) -> dt.date:
+    """The last weekday before ``d`` (a bar's day before, in :func:`history`)."""
+    d -= dt.timedelta(days=1)
+    while d.weekday() >= 5:
+        d -= dt.timedelta(days=1)
+    return d
+
+
 @dataclass
 class Seen:
     """A request as the fake received it."""

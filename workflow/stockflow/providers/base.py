@@ -7,7 +7,9 @@ request when the answer comes in pages. It raises :class:`ProviderError` with th
 own words when the answer is an error (whatever its HTTP status: several answer errors with
 200), and :class:`Throttled` when the provider asks to slow down, with the wait it implies.
 Rows are raw (strings or numbers as the provider gives them); ``stockflow.quotes.from_rows``
-checks them as it checks a CSV. Stdlib only.
+checks them as it checks a CSV. A provider that answers one day of a whole market in one
+request also offers :class:`BulkDay`: its parse gives a :class:`BulkPage`, that day's row per
+ticker. Stdlib only.
 """
 
 import csv
@@ -78,6 +80,23 @@ class Window:
 
 
 @dataclass(frozen=True)
+class BulkPage:
+    """A whole market's bars of one day, by ticker."""
+
+    rows: dict  # lower-case ticker as stockflow names it -> Row (that day's bar)
+    next: Request | None = None
+
+
+@dataclass(frozen=True)
+class BulkDay:
+    """A provider's endpoint for one day of a whole market in one request."""
+
+    first: Callable  # (day: dt.date, keys, base_url) -> Request
+    parse: Callable  # (response, request, day: dt.date, keys) -> BulkPage
+    docs: str = ""  # the public page it follows
+
+
+@dataclass(frozen=True)
 class Adapter:
     name: str
     title: str  # as people write it, for messages and the README
@@ -87,6 +106,7 @@ class Adapter:
     first: Callable  # (ticker, window, keys, base_url) -> Request
     parse: Callable  # (response, request, ticker, window, keys) -> Page
     docs: str = ""  # the public page the adapter follows
+    bulk: BulkDay | None = None  # one day of the whole market in one request, if offered
 
 
 # --- helpers the adapters share -----------------------------------------------------------
@@ -202,6 +222,21 @@ def csv_quotes(
 
 def in_window(rows: list[Row], window: Window) -> list[Row]:
     return [r for r in rows if window.start <= r.date <= window.end]
+
+
+def day_rows(pairs, day: dt.date, title: str) -> dict:
+    """A whole market's answer for ``day`` as {ticker: row}, from (ticker, row) pairs: a bar of
+    another day, or a ticker twice, is a ProviderError naming the row(s)."""
+    rows: dict = {}
+    for ticker, row in pairs:
+        if row.date != day:
+            raise ProviderError(
+                f"{title}: {row.at} ({ticker}) is a bar of {row.date}, not of {day} as asked"
+            )
+        if ticker in rows:
+            raise ProviderError(f"{title}: {row.at} repeats {ticker} ({rows[ticker].at})")
+        rows[ticker] = row
+    return rows
 
 
 def status_error(response, title: str, message: str | None = None) -> ProviderError:

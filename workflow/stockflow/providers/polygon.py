@@ -13,14 +13,31 @@ the key) names the next one. Errors are ``{"status": "ERROR" | "NOT_AUTHORIZED" 
 429 over the minute's requests (the free tier has 5 a minute). Follows
 https://massive.com/docs/stocks/get_v2_aggs_ticker__stocksticker__range__multiplier___timespan___from___to
 (api.polygon.io is still served).
+
+One day of the whole US stock market in one request (the "grouped daily" bars, now called
+Daily Market Summary):
+
+    GET https://api.massive.com/v2/aggs/grouped/locale/us/market/stocks/{YYYY-MM-DD}
+        ?adjusted=true        Authorization: Bearer KEY
+
+answers ``{"status": "OK", "queryCount", "resultsCount", "adjusted", "request_id", "results":
+[{"T", "v", "vw", "o", "c", "h", "l", "t", "n"}]}``, a result per ticker (``T``, e.g. ``AAPL``,
+``BRK.B``), in no page (no ``next_url``); its docs' example stamps ``t`` at the session's close
+(16:00 New York), so the bar's day is its New York date as above. A weekend or holiday is
+``resultsCount 0`` and no ``results``; errors and throttling are those of the per-ticker
+endpoint. OTC tickers only with ``include_otc=true`` (not asked). Follows
+https://massive.com/docs/rest/stocks/aggregates/daily-market-summary (and
+https://massive.com/knowledge-base/article/how-can-i-get-the-daily-prices-for-all-stocks-using-massives-market-data).
 """
 
+import datetime as dt
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from stockflow.providers import base
 
 TITLE = "Polygon (Massive)"
 AGGS = "/v2/aggs/"
+GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/"
 FIELDS = ("t", "o", "h", "l", "c", "v")
 GOOD = ("OK", "DELAYED")  # DELAYED: a plan's delayed data, still bars
 THROTTLE_WAIT_S = 60.0  # the free tier counts requests per minute
@@ -65,7 +82,9 @@ def _next(next_url: str, request: base.Request, keys) -> base.Request:
     return nxt
 
 
-def parse(response, request, ticker, window, keys) -> base.Page:
+def _answer(response) -> dict:
+    """The JSON of a good answer, or Throttled / ProviderError in Polygon's words (both
+    endpoints answer errors and throttling alike)."""
     body = response.body
     data = base.json_of(body)
     said = _said(data) if isinstance(data, dict) else base.excerpt(body)
@@ -77,20 +96,54 @@ def parse(response, request, ticker, window, keys) -> base.Page:
         raise base.ProviderError(f"{TITLE} answered something other than JSON: {said!r}")
     if data.get("status") not in GOOD:
         raise base.ProviderError(f"{TITLE} answered status {data.get('status')!r}: {said!r}")
+    return data
+
+
+def _results(data: dict, body: bytes) -> list:
     results = data.get("results") or []  # no "results" at all when there are none
     if not isinstance(results, list):
         raise base.ProviderError(f"{TITLE}: 'results' is not a list: {base.excerpt(body)!r}")
-    rows = []
-    for i, r in enumerate(results):
-        at = f"results[{i}]"
-        missing = [k for k in FIELDS if not isinstance(r, dict) or k not in r]
-        if missing:
-            raise base.ProviderError(f"{TITLE}: {at} has no field(s) {missing}: {r!r}")
-        date = base.new_york_date_of_ms(r["t"], at)
-        rows.append(base.Row(at, date, r["o"], r["h"], r["l"], r["c"], r["v"]))
+    return results
+
+
+def _row(r, at: str) -> base.Row:
+    missing = [k for k in FIELDS if not isinstance(r, dict) or k not in r]
+    if missing:
+        raise base.ProviderError(f"{TITLE}: {at} has no field(s) {missing}: {r!r}")
+    date = base.new_york_date_of_ms(r["t"], at)
+    return base.Row(at, date, r["o"], r["h"], r["l"], r["c"], r["v"])
+
+
+def parse(response, request, ticker, window, keys) -> base.Page:
+    data = _answer(response)
+    results = _results(data, response.body)
+    rows = [_row(r, f"results[{i}]") for i, r in enumerate(results)]
     next_url = data.get("next_url")
     nxt = _next(next_url, request, keys) if isinstance(next_url, str) and next_url else None
     return base.Page(base.in_window(rows, window), next=nxt)
+
+
+def bulk_first(day: dt.date, keys, base_url) -> base.Request:
+    return base.Request(
+        f"{base_url}{GROUPED}{day.isoformat()}",
+        params={"adjusted": "true"},
+        headers=_auth(keys),
+    )
+
+
+def _ticker(r, at: str) -> str:
+    """``T`` as stockflow names the ticker: lower case (AAPL -> aapl, BRK.B -> brk.b)."""
+    ticker = r.get("T") if isinstance(r, dict) else None
+    if not isinstance(ticker, str) or not ticker.strip():
+        raise base.ProviderError(f"{TITLE}: {at} has no ticker ('T'): {r!r}")
+    return ticker.strip().lower()
+
+
+def bulk_parse(response, request, day: dt.date, keys) -> base.BulkPage:
+    data = _answer(response)
+    results = _results(data, response.body)
+    pairs = ((_ticker(r, f"results[{i}]"), _row(r, f"results[{i}]")) for i, r in enumerate(results))
+    return base.BulkPage(base.day_rows(pairs, day, TITLE))
 
 
 ADAPTER = base.Adapter(
@@ -103,4 +156,9 @@ ADAPTER = base.Adapter(
     parse=parse,
     docs="https://massive.com/docs/stocks/"
     "get_v2_aggs_ticker__stocksticker__range__multiplier___timespan___from___to",
+    bulk=base.BulkDay(
+        first=bulk_first,
+        parse=bulk_parse,
+        docs="https://massive.com/docs/rest/stocks/aggregates/daily-market-summary",
+    ),
 )
