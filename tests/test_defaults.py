@@ -42,7 +42,8 @@ def test_stage_clis_default_to_stockflows_defaults():
     src = download.parse_args(["t", "out.csv"])
     # every source.* key that is a download option (parallel is a Snakemake resource, key_env
     # and provider are the workflow's to fill in)
-    keys = [k for k in defaults.SOURCE if k not in ("parallel", "key_env")]
+    # (bulk decides whether the workflow passes --bulk-dir)
+    keys = [k for k in defaults.SOURCE if k not in ("parallel", "key_env", "bulk")]
     assert _options(src, keys) == {k: defaults.SOURCE[k] for k in keys}
     assert src.key_env == []
 

@@ -81,7 +81,8 @@ class Fake:
         rows = []
         for ticker in tickers if d.weekday() < 5 else ():
             when = weekday_before(d) if ticker in self.stale else d
-            (bar,) = history(ticker, when, when)
+            # the symbol as the provider writes it: the same bars as its per-ticker endpoint
+            (bar,) = history(ticker.upper(), when, when)
             rows.append(
                 {
                     "code": ticker.rpartition(".")[0].upper(),

@@ -162,7 +162,8 @@ class Fake:
         results = []
         for ticker in self.market if d.weekday() < 5 else ():
             when = weekday_before(d) if ticker in self.stale else d
-            (bar,) = history(ticker, when, when)
+            # the symbol as the provider writes it: the same bars as its per-ticker endpoint
+            (bar,) = history(ticker.upper(), when, when)
             results.append(
                 {
                     "T": ticker.upper(),

@@ -30,7 +30,7 @@ def test_a_day_gives_every_tickers_bar_of_the_exchange_in_one_request():
     ]  # fmt: skip
     assert sorted(page.rows) == ["aapl.us", "brk-b.us", "ibm.us"] and page.next is None
     for ticker in US:
-        (bar,) = history(ticker, FRIDAY, FRIDAY)
+        (bar,) = history(ticker.upper(), FRIDAY, FRIDAY)
         row = page.rows[ticker]
         assert (row.date, row.open, row.high, row.low, row.close, row.volume) == (
             FRIDAY, bar.open, bar.high, bar.low, bar.close, bar.volume
@@ -53,7 +53,7 @@ def test_the_key_is_shown_as_stars():
 def test_another_exchange_is_asked_by_name():
     page, _, seen = _day(fake_eodhd.Fake(market=MARKET), FRIDAY, exchange="LSE")
     assert list(page.rows) == ["vod.lse"] and seen[0].path == "/api/eod-bulk-last-day/LSE"
-    (bar,) = history("vod.lse", FRIDAY, FRIDAY)
+    (bar,) = history("VOD.LSE", FRIDAY, FRIDAY)
     assert page.rows["vod.lse"].close == bar.close
 
 

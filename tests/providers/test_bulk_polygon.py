@@ -31,7 +31,7 @@ def test_a_day_gives_every_tickers_bar_in_one_request():
     ]  # fmt: skip
     assert sorted(page.rows) == ["aapl", "brk.b", "ibm", "msft"] and page.next is None
     for ticker in MARKET:
-        (bar,) = history(ticker, FRIDAY, FRIDAY)
+        (bar,) = history(ticker.upper(), FRIDAY, FRIDAY)
         row = page.rows[ticker]
         assert (row.date, row.open, row.high, row.low, row.close, row.volume) == (
             FRIDAY, bar.open, bar.high, bar.low, bar.close, float(bar.volume)

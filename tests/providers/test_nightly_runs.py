@@ -20,7 +20,9 @@ OUTPUTS = ("resources/quotes/{t}.csv", "results/json/{t}.json")
 
 
 def night(workdir, server, fake, end, *args):
-    write_config(workdir, **config_for("eodhd", server.base, TICKERS, end=end.isoformat()))
+    # each ticker's range (source.bulk false): the market's days are the Polygon tests below
+    cfg = config_for("eodhd", server.base, TICKERS, end=end.isoformat(), bulk=False)
+    write_config(workdir, **cfg)
     return run(workdir, fake.env, *args)
 
 
@@ -75,3 +77,44 @@ def test_a_failed_update_keeps_the_stored_quotes_and_outputs(tmp_path):
         want = normalized_csv(history(t, START, END2))
         assert (tmp_path / f"resources/quotes/{t}.csv").read_text() == want
         assert (tmp_path / f"resources/history/{t}.csv").read_text() == want
+
+
+def polygon_night(workdir, server, fake, end, *args, **source):
+    cfg = config_for("polygon", server.base, ["AAPL", "IBM"], end=end.isoformat(), **source)
+    write_config(workdir, **cfg)
+    return run(workdir, fake.env, *args)
+
+
+def test_a_new_week_is_one_market_request_per_day_for_every_ticker(tmp_path):
+    fake = fake_of("polygon", market=("aapl", "ibm", "msft"))
+    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    with serving(fake) as server:
+        assert polygon_night(nightly, server, fake, END1).returncode == 0
+        per_ticker, bulk = fake.calls, fake.bulk_calls
+        proc = polygon_night(nightly, server, fake, END2)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        # 2024-03-29 and 2024-04-01..05: six weekdays, one request each for both tickers
+        assert (fake.calls - per_ticker, fake.bulk_calls - bulk) == (0, 6)
+        assert polygon_night(cold, server, fake, END2, bulk=False).returncode == 0
+    for t in ("AAPL", "IBM"):
+        for path in OUTPUTS:
+            assert (nightly / path.format(t=t)).read_bytes() == (
+                cold / path.format(t=t)
+            ).read_bytes()
+        pd.testing.assert_frame_equal(
+            pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data"),
+            pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"),
+        )
+
+
+def test_a_long_pause_asks_each_tickers_range_instead(tmp_path):
+    fake = fake_of("polygon", market=("aapl", "ibm"))
+    with serving(fake) as server:
+        assert polygon_night(tmp_path, server, fake, END1).returncode == 0
+        per_ticker = fake.calls
+        later = END1 + dt.timedelta(days=21)  # 15 weekdays: more than bulkdays.MAX_DAYS
+        assert polygon_night(tmp_path, server, fake, later).returncode == 0
+    assert (fake.calls - per_ticker, fake.bulk_calls) == (2, 0)
+    for t in ("AAPL", "IBM"):
+        want = normalized_csv(history(t, START, later))
+        assert (tmp_path / f"resources/quotes/{t}.csv").read_text() == want

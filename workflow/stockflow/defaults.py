@@ -12,6 +12,7 @@ SOURCE = {
     "start": None,
     "end": None,
     "refetch_from": None,
+    "bulk": True,
     "requests_per_minute": None,
     "parallel": 4,
     "rate_dir": ".stockflow/ratelimit",

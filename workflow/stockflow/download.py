@@ -61,6 +61,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where the days asked for are kept between runs (TICKER.csv): ask only for the rest",
     )
     prov.add_argument(
+        "--bulk-dir",
+        help="where a whole market's days are kept: a few missing days come from the provider's "
+        "one-request-per-day endpoint, shared by the run's downloads",
+    )
+    prov.add_argument(
         "--refetch-from",
         type=_date,
         help="ask again for every day from this one on (providers that revise past days)",
@@ -145,9 +150,7 @@ def _fetch_missing(args, settings, opts):
     if todo.ask is None:
         return stored, [], history
     try:
-        rows, _, where = providers.fetch(
-            args.ticker, settings, opts, todo.ask, some_days=bool(todo.keep)
-        )
+        rows, where = _new_days(args, settings, opts, todo)
     except StockflowError:
         incremental.mark_failure(args.history_dir, args.ticker)
         raise
@@ -159,6 +162,26 @@ def _fetch_missing(args, settings, opts):
     if merged != stored:
         atomic.write_bytes(history, quotes.to_csv(merged))
     return merged, warnings, where
+
+
+def _new_days(args, settings, opts, todo) -> tuple[list, str]:
+    """The days ``todo`` asks for, checked: from the market's days when the provider has a
+    bulk endpoint and only a few are missing, else one request for the ticker's range."""
+    from stockflow import bulkdays, providers
+
+    days = bulkdays.weekdays(todo.ask)
+    bulk = providers.adapter(settings.provider).bulk is not None
+    if not (args.bulk_dir and bulk and todo.keep and len(days) <= bulkdays.MAX_DAYS):
+        rows, _, where = providers.fetch(
+            args.ticker, settings, opts, todo.ask, some_days=bool(todo.keep)
+        )
+        return rows, where
+    where = f"{args.ticker} ({settings.provider} market days {todo.ask.start}..{todo.ask.end})"
+    raw = bulkdays.rows_for(args.ticker, days, settings, opts, args.bulk_dir)
+    if not raw:
+        return [], where
+    rows, _ = quotes.from_rows(raw, where)
+    return rows, where
 
 
 def _stored(path: str) -> list:

@@ -10,6 +10,8 @@ from stockflow import params
 
 # Where a provider's downloads keep the days they hold between runs (stockflow/incremental.py).
 HISTORY_DIR = "resources/history"
+# Where a whole market's days are kept for the run's downloads (stockflow/bulkdays.py).
+BULK_DIR = "resources/bulk"
 SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
 # JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
 JSON_BYTES_PER_BAR = 122
@@ -41,6 +43,8 @@ def key_env(cfg: dict) -> tuple[str, ...]:
 
 
 def download(cfg: dict) -> tuple[str, ...]:
+    from stockflow import providers
+
     src = cfg["source"]
     kind = provider(cfg)
     args = []
@@ -59,6 +63,8 @@ def download(cfg: dict) -> tuple[str, ...]:
         # download runs again, and asks only for the days it does not hold yet.
         args.append(f"--end={src['end'] or today()}")
         args.append(f"--history-dir={HISTORY_DIR}")
+        if src["bulk"] and providers.adapter(kind).bulk is not None:
+            args.append(f"--bulk-dir={BULK_DIR}")
     for key in SOURCE_TUNING:
         args += [_flag(key), str(src[key])]
     return tuple(args)

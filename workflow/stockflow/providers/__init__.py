@@ -68,8 +68,47 @@ def fetch(
     win = win or window(s)
     request = a.first(ticker, win, keys, (s.base_url or a.base_url).rstrip("/"))
     where = f"{ticker} ({a.title} {request.display()})"
+    pages = _ask(a, request, where, s, opts, lambda r, req: a.parse(r, req, ticker, win, keys))
+    rows = [row for page in pages for row in page.rows]
+    if len(pages) > 1:
+        cli.info(f"{where}: {len(rows)} rows in {len(pages)} pages")
+    if not rows and some_days:
+        return [], [], where
+    if not rows:
+        raise StockflowError(
+            f"{where}: {a.title} returned no daily bars for {ticker!r} between {win.start} and "
+            f"{win.end} (unknown or delisted ticker, or no trading in the window?)"
+        )
+    if len(rows) == 1 and (win.end - win.start).days > 7:
+        raise StockflowError(
+            f"{where}: {a.title} returned a single day ({rows[0].date}) where {win.start} to "
+            f"{win.end} was asked; expected the range"
+        )
+    got, warnings = quotes.from_rows(rows, where)
+    return got, warnings, where
+
+
+def fetch_day(day: dt.date, s: Settings, opts: http.Options) -> tuple[dict, str]:
+    """One day of the whole market in one request (the provider's bulk endpoint):
+    ({ticker: Row}, where). Rows are raw: each ticker's are checked with its stored days."""
+    a = adapter(s.provider)
+    if a.bulk is None:
+        raise StockflowError(f"{a.title} has no endpoint for a whole market's day")
+    keys = secrets.read(list(s.key_env), f"{a.title} API key")
+    request = a.bulk.first(day, keys, (s.base_url or a.base_url).rstrip("/"))
+    where = f"{day} ({a.title} {request.display()})"
+    pages = _ask(a, request, where, s, opts, lambda r, req: a.bulk.parse(r, req, day, keys))
+    rows: dict = {}
+    for page in pages:
+        rows.update(page.rows)
+    return rows, where
+
+
+def _ask(a: Adapter, request, where: str, s: Settings, opts: http.Options, parse) -> list:
+    """Every page of an answer: each request takes a slot of the run's budget; what the
+    provider calls throttling is waited out and retried (within ``opts.retries``)."""
     budget = a.requests_per_minute if s.requests_per_minute is None else s.requests_per_minute
-    rows, used, pages = [], 0, 0
+    pages, used = [], 0
     while request is not None:
         waited = ratelimit.acquire(s.rate_dir, a.name, budget)
         if waited >= 1:
@@ -85,7 +124,7 @@ def fetch(
         )
         used = response.retries_used
         try:
-            page = a.parse(response, request, ticker, win, keys)
+            page = parse(response, request)
         except Throttled as t:
             if used >= opts.retries:
                 raise StockflowError(
@@ -101,22 +140,6 @@ def fetch(
             continue
         except ProviderError as exc:
             raise StockflowError(f"{where}: {exc}") from None
-        rows += page.rows
-        pages += 1
+        pages.append(page)
         request = page.next
-    if pages > 1:
-        cli.info(f"{where}: {len(rows)} rows in {pages} pages")
-    if not rows and some_days:
-        return [], [], where
-    if not rows:
-        raise StockflowError(
-            f"{where}: {a.title} returned no daily bars for {ticker!r} between {win.start} and "
-            f"{win.end} (unknown or delisted ticker, or no trading in the window?)"
-        )
-    if len(rows) == 1 and (win.end - win.start).days > 7:
-        raise StockflowError(
-            f"{where}: {a.title} returned a single day ({rows[0].date}) where {win.start} to "
-            f"{win.end} was asked; expected the range"
-        )
-    got, warnings = quotes.from_rows(rows, where)
-    return got, warnings, where
+    return pages
