@@ -1,0 +1,101 @@
+"""A nightly update killed in the middle (Snakemake and every job, as a lost node would), then
+run again: nothing stored is lost, nothing corrupt is taken as done, and every output ends
+equal to a cold run over the same days (against a loopback Polygon, one ticker's range per
+request, slowed so that the kill lands while downloads are in flight)."""
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import write_config
+from faultkit import temp_leftovers
+from test_process import kill_tree, start, wait_for
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))  # the provider fakes
+from fakekit import history, serving  # noqa: E402
+from provkit import START  # noqa: E402
+from test_provider_runs import Slow, config_for, fake_of, run  # noqa: E402
+
+pytestmark = pytest.mark.workflow
+
+TICKERS = ["AAPL", "IBM", "GE", "JPM"]
+END1, END2 = dt.date(2024, 3, 28), dt.date(2024, 4, 5)
+
+
+def configure(workdir, server, end):
+    cfg = config_for("polygon", server.base, TICKERS, end=end.isoformat(), bulk=False)
+    write_config(workdir, **{**cfg, "source": {**cfg["source"], "parallel": 1}})
+
+
+def kept_last_day(workdir, t) -> str:
+    path = workdir / f"resources/history/{t}.csv"
+    return path.read_text().rstrip().rsplit("\n", 1)[-1][:10] if path.exists() else ""
+
+
+def recover(workdir, env) -> list[str]:
+    """Run again as a user would, doing what Snakemake's messages ask; the steps taken."""
+    steps, flags = [], []
+    for _ in range(4):
+        proc = run(workdir, env, *flags)
+        if proc.returncode == 0:
+            return steps
+        if "cannot be locked" in proc.stderr and "--unlock" in proc.stderr:
+            run(workdir, env, "--unlock")
+            steps.append("--unlock")
+        elif "--rerun-incomplete" in proc.stderr and not flags:
+            flags = ["--rerun-incomplete"]
+            steps.append("--rerun-incomplete")
+        else:
+            break
+    raise AssertionError(f"no recovery after {steps}:\n{proc.stderr[-4000:]}")
+
+
+def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypatch):
+    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    slow = Slow(fake_of("polygon"), 0.5)
+    for name, value in slow.env.items():
+        monkeypatch.setenv(name, value)
+    with serving(slow) as server:
+        configure(nightly, server, END1)
+        assert run(nightly, slow.env).returncode == 0
+        configure(nightly, server, END2)
+        proc = start(nightly)
+        try:
+            wait_for(
+                lambda: any(kept_last_day(nightly, t) == "2024-04-05" for t in TICKERS),
+                what="one ticker updated",
+            )
+            updated = [t for t in TICKERS if kept_last_day(nightly, t) == "2024-04-05"]
+            killed = kill_tree(proc.pid)
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+        # what the kill left: every history either the old days or the new ones, whole
+        for t in TICKERS:
+            end = END2 if kept_last_day(nightly, t) == "2024-04-05" else END1
+            assert (nightly / f"resources/history/{t}.csv").read_text().count("\n") == 1 + len(
+                history(t, START, end)
+            ), t
+        steps = recover(nightly, slow.env)
+        configure(cold, server, END2)
+        assert run(cold, slow.env).returncode == 0
+    lost = corrupt = 0
+    for t in TICKERS:
+        for path in (f"resources/quotes/{t}.csv", f"results/json/{t}.json"):
+            a, b = nightly / path, cold / path
+            lost += not a.exists()
+            corrupt += a.exists() and a.read_bytes() != b.read_bytes()
+        a = pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data")
+        corrupt += not a.equals(pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"))
+    fault_ledger.record(
+        "nightly update",
+        "SIGKILL snakemake and its jobs mid-update (downloads in flight)",
+        "rerun " + (" ".join(steps) or "as is") + " = cold run over the same days",
+        lost,
+        corrupt,
+    )
+    assert len(killed) > 1 and 0 < len(updated) < len(TICKERS)
+    assert (lost, corrupt) == (0, 0)
+    assert temp_leftovers(nightly) == []
