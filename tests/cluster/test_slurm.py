@@ -246,3 +246,35 @@ def test_slurm_without_a_shared_disk_keeps_every_file_in_s3_and_matches_a_local_
     assert holding == []
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=s3.env())
     assert again.returncode == 0 and "Nothing to be done" in again.stderr
+
+
+def test_a_nightly_update_on_slurm_asks_one_market_request_per_day(tmp_path):
+    """Through profiles/slurm, batch jobs: the second night's downloads share the market's days
+    (resources/bulk on the shared disk): one grouped-daily request per missing weekday."""
+    import datetime as dt
+    import os
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests/providers"))
+    import fake_polygon
+    from fakekit import history, normalized_csv, serving
+    from provkit import START
+    from test_provider_runs import config_for
+
+    fake = fake_polygon.Fake(market=("aapl", "ibm", "ge"))
+    tickers = ["AAPL", "IBM", "GE"]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d"]
+    cmd += [str(tmp_path), *PROFILES["slurm"]]
+    env = {**os.environ, **fake.env}
+    with serving(fake) as server:
+        for end in (dt.date(2024, 3, 28), dt.date(2024, 4, 5)):
+            cfg = config_for("polygon", server.base, tickers, end=end.isoformat())
+            write_config(tmp_path, **cfg, batch_jobs=True, batch_size=2)
+            before = (fake.calls, fake.bulk_calls)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+            assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (fake.calls - before[0], fake.bulk_calls - before[1]) == (0, 6)
+    assert len(slurm_ids(proc.stderr)) == 2  # two batches, one SLURM job each
+    for t in tickers:
+        written = (tmp_path / f"resources/quotes/{t}.csv").read_text()
+        assert written == normalized_csv(history(t, START, dt.date(2024, 4, 5)))

@@ -19,21 +19,25 @@ END1, END2 = dt.date(2024, 3, 28), dt.date(2024, 4, 5)
 OUTPUTS = ("resources/quotes/{t}.csv", "results/json/{t}.json")
 
 
-def night(workdir, server, fake, end, *args):
+def night(workdir, server, fake, end, *args, **extra):
     # each ticker's range (source.bulk false): the market's days are the Polygon tests below
     cfg = config_for("eodhd", server.base, TICKERS, end=end.isoformat(), bulk=False)
-    write_config(workdir, **cfg)
+    write_config(workdir, **cfg, **extra)
     return run(workdir, fake.env, *args)
 
 
-def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path):
+@pytest.mark.parametrize("batch_jobs", [False, True])
+def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
     fake = fake_of("eodhd")
     nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    shape = {"batch_jobs": batch_jobs, "batch_size": 1}  # batched: one ticker a batch
     with serving(fake) as server:
-        assert night(nightly, server, fake, END1).returncode == 0
+        assert night(nightly, server, fake, END1, **shape).returncode == 0
         before = len(server.seen)
-        proc = night(nightly, server, fake, END2)
+        proc = night(nightly, server, fake, END2, **shape)
         assert proc.returncode == 0, proc.stderr[-3000:]
+        if batch_jobs:
+            assert "download_batch0000" in proc.stderr
         asked = server.seen[before:]
         proc = night(cold, server, fake, END2)
         assert proc.returncode == 0, proc.stderr[-3000:]

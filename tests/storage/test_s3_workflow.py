@@ -12,7 +12,7 @@ import zipfile
 
 import pandas as pd
 import pytest
-from conftest import jobs_run, snakemake, write_config
+from conftest import SNAKEFILE, jobs_run, snakemake, write_config
 from s3kit import fresh_prefix, snakemake_s3
 from stockflow.sources import embedded_path
 
@@ -199,3 +199,31 @@ def test_batch_jobs_through_s3_store_the_same_files_and_per_ticker_summaries(s3,
     assert sorted(summary["ticker"].unique()) == sorted(TICKERS) and len(summary) == 9
     again = snakemake_s3(tmp_path, s3, prefix, "--config", "batch_jobs=true", "batch_size=2")
     assert "Nothing to be done" in again.stderr
+
+
+def test_a_nightly_update_through_s3_asks_only_the_new_days(s3, tmp_path, request):
+    """profiles/s3: the quotes, JSON and HDF5 live in the bucket, the kept days and the market's
+    days in the work directory; the second night asks one grouped-daily request per weekday."""
+    import datetime as dt
+    import sys
+
+    sys.path.insert(0, str(SNAKEFILE.parent / "tests/providers"))
+    import fake_polygon
+    from fakekit import history, normalized_csv, serving
+    from provkit import START
+    from test_provider_runs import config_for
+
+    fake = fake_polygon.Fake(market=("aapl", "ibm"))
+    prefix = fresh_prefix(request.node.name)
+    with serving(fake) as server:
+        for end in (dt.date(2024, 3, 28), dt.date(2024, 4, 5)):
+            write_config(
+                tmp_path, **config_for("polygon", server.base, ["AAPL", "IBM"], end=str(end))
+            )
+            before = (fake.calls, fake.bulk_calls)
+            snakemake_s3(tmp_path, s3, prefix, env={**s3.env(), **fake.env})
+    assert (fake.calls - before[0], fake.bulk_calls - before[1]) == (0, 6)
+    for t in ("AAPL", "IBM"):
+        want = normalized_csv(history(t, START, dt.date(2024, 4, 5)))
+        assert s3.get(f"{prefix}/resources/quotes/{t}.csv").decode() == want
+        assert (tmp_path / f"resources/history/{t}.csv").read_text() == want
