@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import write_config
 from faultkit import temp_leftovers
-from test_process import kill_tree, start, wait_for
+from test_process import kill_tree, recover, start, wait_for
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))  # the provider fakes
 from fakekit import history, serving  # noqa: E402
@@ -32,24 +32,6 @@ def configure(workdir, server, end):
 def kept_last_day(workdir, t) -> str:
     path = workdir / f"resources/history/{t}.csv"
     return path.read_text().rstrip().rsplit("\n", 1)[-1][:10] if path.exists() else ""
-
-
-def recover(workdir, env) -> list[str]:
-    """Run again as a user would, doing what Snakemake's messages ask; the steps taken."""
-    steps, flags = [], []
-    for _ in range(4):
-        proc = run(workdir, env, *flags)
-        if proc.returncode == 0:
-            return steps
-        if "cannot be locked" in proc.stderr and "--unlock" in proc.stderr:
-            run(workdir, env, "--unlock")
-            steps.append("--unlock")
-        elif "--rerun-incomplete" in proc.stderr and not flags:
-            flags = ["--rerun-incomplete"]
-            steps.append("--rerun-incomplete")
-        else:
-            break
-    raise AssertionError(f"no recovery after {steps}:\n{proc.stderr[-4000:]}")
 
 
 def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypatch):
@@ -78,7 +60,7 @@ def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypat
             assert (nightly / f"resources/history/{t}.csv").read_text().count("\n") == 1 + len(
                 history(t, START, end)
             ), t
-        steps = recover(nightly, slow.env)
+        steps, _ = recover(nightly, lambda *flags: run(nightly, slow.env, *flags))
         configure(cold, server, END2)
         assert run(cold, slow.env).returncode == 0
     lost = corrupt = 0

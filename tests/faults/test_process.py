@@ -113,15 +113,22 @@ def finished_h5(workdir: Path) -> list[str]:
     return [e.name for e in os.scandir(d) if not e.name.startswith(".")] if d.is_dir() else []
 
 
-def recover(workdir: Path) -> tuple[list[str], subprocess.CompletedProcess]:
-    """Rerun as a user would, doing what Snakemake's messages ask; return the steps taken."""
+def recover(workdir: Path, rerun=None) -> tuple[list[str], subprocess.CompletedProcess]:
+    """Rerun as a user would, doing what Snakemake's messages ask; return the steps taken.
+
+    ``rerun(*flags)`` runs Snakemake (default: this module's data targets)."""
+    if rerun is None:
+
+        def rerun(*flags):
+            return snakemake(workdir, *data_targets(TICKERS), *flags, check=False)
+
     steps, flags = [], []
     for _ in range(4):
-        proc = snakemake(workdir, *data_targets(TICKERS), *flags, check=False)
+        proc = rerun(*flags)
         if proc.returncode == 0:
             return steps, proc
         if "cannot be locked" in proc.stderr and "--unlock" in proc.stderr:
-            snakemake(workdir, "--unlock")
+            rerun("--unlock")
             steps.append("--unlock")
         elif "--rerun-incomplete" in proc.stderr and not flags:
             flags = ["--rerun-incomplete"]

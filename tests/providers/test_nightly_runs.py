@@ -19,6 +19,18 @@ END1, END2 = dt.date(2024, 3, 28), dt.date(2024, 4, 5)
 OUTPUTS = ("resources/quotes/{t}.csv", "results/json/{t}.json")
 
 
+def assert_same_outputs(nightly, cold, tickers):
+    """Quotes and JSON byte for byte, HDF5 by read_hdf, every ticker."""
+    for t in tickers:
+        for path in OUTPUTS:
+            a, b = nightly / path.format(t=t), cold / path.format(t=t)
+            assert a.read_bytes() == b.read_bytes(), a
+        pd.testing.assert_frame_equal(
+            pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data"),
+            pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"),
+        )
+
+
 def night(workdir, server, fake, end, *args, **extra):
     # each ticker's range (source.bulk false): the market's days are the Polygon tests below
     cfg = config_for("eodhd", server.base, TICKERS, end=end.isoformat(), bulk=False)
@@ -47,14 +59,7 @@ def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
     for t in TICKERS:
         quotes = (nightly / f"resources/quotes/{t}.csv").read_text()
         assert quotes == normalized_csv(history(t, START, END2))
-        for path in OUTPUTS:
-            assert (nightly / path.format(t=t)).read_bytes() == (
-                cold / path.format(t=t)
-            ).read_bytes()
-        pd.testing.assert_frame_equal(
-            pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data"),
-            pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"),
-        )
+    assert_same_outputs(nightly, cold, TICKERS)
 
 
 def test_a_failed_update_keeps_the_stored_quotes_and_outputs(tmp_path):
@@ -100,15 +105,7 @@ def test_a_new_week_is_one_market_request_per_day_for_every_ticker(tmp_path):
         # 2024-03-29 and 2024-04-01..05: six weekdays, one request each for both tickers
         assert (fake.calls - per_ticker, fake.bulk_calls - bulk) == (0, 6)
         assert polygon_night(cold, server, fake, END2, bulk=False).returncode == 0
-    for t in ("AAPL", "IBM"):
-        for path in OUTPUTS:
-            assert (nightly / path.format(t=t)).read_bytes() == (
-                cold / path.format(t=t)
-            ).read_bytes()
-        pd.testing.assert_frame_equal(
-            pd.read_hdf(nightly / f"results/hdf5/{t}.h5", "data"),
-            pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"),
-        )
+    assert_same_outputs(nightly, cold, ["AAPL", "IBM"])
 
 
 def test_a_long_pause_asks_each_tickers_range_instead(tmp_path):
