@@ -112,3 +112,38 @@ def test_weekdays():
         dt.date(2024, 4, 1),
         dt.date(2024, 4, 2),
     ]
+
+
+def test_a_bad_bar_in_the_markets_day_fails_the_ticker_and_is_recorded(tmp_path, polygon, capsys):
+    _, server = polygon
+    kept = tmp_path / "history/AAPL.csv"
+    kept.parent.mkdir()
+    bars = history("AAPL", dt.date(2024, 1, 2), dt.date(2024, 3, 27))
+    kept.write_text(
+        "date,open,high,low,close,volume\n"
+        + "".join(
+            f"{b.date},{b.open!r},{b.high!r},{b.low!r},{b.close!r},{b.volume}\n" for b in bars
+        )
+    )
+    before = kept.read_bytes()
+    market = tmp_path / "bulk/polygon"
+    market.mkdir(parents=True)
+    answer = {"day": str(DAY), "asked_on": "2024-03-29", "rows": {"aapl": [1.0, 2.0, 0.5, None, 9]}}
+    (market / f"{DAY}.json").write_text(json.dumps(answer))
+    args = ["AAPL", str(tmp_path / "AAPL.csv"), "--provider", "polygon"]
+    args += ["--key-env", "POLYGON_API_KEY", "--base-url", server.base, *FAST]
+    args += ["--start", "2024-01-02", "--end", str(DAY), "--rate-dir", str(tmp_path / "rate")]
+    args += ["--history-dir", str(tmp_path / "history"), "--bulk-dir", str(tmp_path / "bulk")]
+    assert _download(args) == 1
+    err = capsys.readouterr().err
+    assert "AAPL (polygon market days 2024-03-28..2024-03-28)" in err, err
+    assert f"market answer of {DAY}" in err and "empty" in err, err
+    assert kept.read_bytes() == before and not (tmp_path / "AAPL.csv").exists()
+    assert (tmp_path / "history/AAPL.last-failure").exists()
+    assert set(bulkdays_failures(tmp_path)) == {"AAPL"}
+
+
+def bulkdays_failures(tmp_path):
+    from stockflow import incremental
+
+    return incremental.last_failures(str(tmp_path / "history"))

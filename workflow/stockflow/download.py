@@ -151,14 +151,15 @@ def _fetch_missing(args, settings, opts):
         return stored, [], history
     try:
         rows, where = _new_days(args, settings, opts, todo)
+        if not rows:
+            cli.info(f"{where}: no new day")
+            return stored, [], where
+        # The answer's own warnings (rows sorted, prices rounded) come again from this check.
+        merged, warnings = incremental.merge(todo.keep, rows, history, where)
     except StockflowError:
+        # recorded, so that the next run asks again (the Snakefile reads these)
         incremental.mark_failure(args.history_dir, args.ticker)
         raise
-    if not rows:
-        cli.info(f"{where}: no new day")
-        return stored, [], where
-    # The answer's own warnings (rows sorted, prices rounded) come again from this check.
-    merged, warnings = incremental.merge(todo.keep, rows, history, where)
     if merged != stored:
         atomic.write_bytes(history, quotes.to_csv(merged))
     return merged, warnings, where
