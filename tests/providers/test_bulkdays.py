@@ -7,7 +7,7 @@ import multiprocessing
 
 import fake_polygon
 import pytest
-from fakekit import history, serving
+from fakekit import history, normalized_csv, serving
 from provkit import FAST
 from stockflow import bulkdays, download, http, providers
 from stockflow.providers.base import Window
@@ -83,12 +83,7 @@ def test_downloads_in_parallel_processes_share_one_request_per_day(tmp_path, pol
         kept = tmp_path / f"history/{t}.csv"
         kept.parent.mkdir(exist_ok=True)
         bars = history(t, dt.date(2024, 1, 2), dt.date(2024, 3, 25))
-        kept.write_text(
-            "date,open,high,low,close,volume\n"
-            + "".join(
-                f"{b.date},{b.open!r},{b.high!r},{b.low!r},{b.close!r},{b.volume}\n" for b in bars
-            )
-        )
+        kept.write_text(normalized_csv(bars))
         args = [t, str(tmp_path / f"{t}.csv"), "--provider", "polygon"]
         args += ["--key-env", "POLYGON_API_KEY", "--base-url", server.base]
         args += ["--start", "2024-01-02", "--end", end.isoformat(), *FAST]
@@ -119,12 +114,7 @@ def test_a_bad_bar_in_the_markets_day_fails_the_ticker_and_is_recorded(tmp_path,
     kept = tmp_path / "history/AAPL.csv"
     kept.parent.mkdir()
     bars = history("AAPL", dt.date(2024, 1, 2), dt.date(2024, 3, 27))
-    kept.write_text(
-        "date,open,high,low,close,volume\n"
-        + "".join(
-            f"{b.date},{b.open!r},{b.high!r},{b.low!r},{b.close!r},{b.volume}\n" for b in bars
-        )
-    )
+    kept.write_text(normalized_csv(bars))
     before = kept.read_bytes()
     market = tmp_path / "bulk/polygon"
     market.mkdir(parents=True)

@@ -12,18 +12,13 @@ import datetime as dt
 import fcntl
 import json
 import os
-from zoneinfo import ZoneInfo
 
 from stockflow import atomic, providers
-from stockflow.providers.base import NEW_YORK, Row, Window
+from stockflow.providers.base import Row, Window, new_york_today
 
 # Up to this many weekdays missing, a ticker's new days come from the market's days; more (a
 # long pause, a new ticker) cost fewer requests as one range per ticker.
 MAX_DAYS = 10
-
-
-def new_york_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(NEW_YORK)).date()
 
 
 def weekdays(win: Window) -> list[dt.date]:

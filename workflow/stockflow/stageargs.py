@@ -44,6 +44,7 @@ def key_env(cfg: dict) -> tuple[str, ...]:
 
 def download(cfg: dict) -> tuple[str, ...]:
     from stockflow import providers
+    from stockflow.providers import base
 
     src = cfg["source"]
     kind = provider(cfg)
@@ -61,21 +62,13 @@ def download(cfg: dict) -> tuple[str, ...]:
                 args.append(f"{_flag(key)}={src[key]}")
         # The last day asked for is a parameter even when it is "today": on a new day every
         # download runs again, and asks only for the days it does not hold yet.
-        args.append(f"--end={src['end'] or today()}")
+        args.append(f"--end={src['end'] or base.new_york_today().isoformat()}")
         args.append(f"--history-dir={HISTORY_DIR}")
         if src["bulk"] and providers.adapter(kind).bulk is not None:
             args.append(f"--bulk-dir={BULK_DIR}")
     for key in SOURCE_TUNING:
         args += [_flag(key), str(src[key])]
     return tuple(args)
-
-
-def today() -> str:
-    """Today's date in New York, where US markets close (the date of the day's last bar)."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("America/New_York")).date().isoformat()
 
 
 def synthesize(cfg: dict) -> tuple[str, ...]:

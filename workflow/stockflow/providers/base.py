@@ -144,6 +144,13 @@ def seconds(text, default: float | None = None) -> float | None:
         return default
 
 
+def new_york_today() -> dt.date:
+    """Today in New York, where US markets close: the date of the day's last bar."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(NEW_YORK)).date()
+
+
 def iso_date(text: str, at: str) -> dt.date:
     """YYYY-MM-DD, or the date part of an ISO timestamp taken as the bar's own date."""
     try:
