@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from stockflow import StockflowError, atomic, cli, defaults, joblog
+from stockflow import StockflowError, atomic, cli, convert_kept, defaults, joblog
 from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
 
 DEFAULT_THREADS = defaults.CONVERT["threads"]
@@ -25,6 +25,8 @@ DEFAULT_MEMORY_MB = defaults.CONVERT["memory_mb"]
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
 # HDF5 holds timestamps as int64 nanoseconds (pandas' datetime64[ns]): whole seconds from
 # 1677-09-21 00:12:44 to 2262-04-11 23:47:16. Outside, seconds * 1e9 would wrap around silently.
+# What the rows parsed from a month's text depend on, besides the text (stockflow.convert_kept).
+CODE_FILES = (__file__,)
 NS_MIN_S, NS_MAX_S = -(2**63) // 10**9 + 1, (2**63 - 1) // 10**9
 
 
@@ -71,42 +73,55 @@ def _line_blocks(path: str, block: int):
             yield pa.py_buffer(rest)
 
 
+def _arrow_setup(threads: int) -> None:
+    import pyarrow as pa
+
+    if threads > 1:
+        pa.set_cpu_count(threads)
+    # mimalloc (Arrow's default) keeps freed parser buffers mapped: +35 MB peak on a 21 MB file.
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def iter_batches(path: str, threads: int = DEFAULT_THREADS, memory_mb: int = DEFAULT_MEMORY_MB):
     """Yield Arrow record batches of validated bars (no nulls), a block of the file at a time."""
-    import pyarrow as pa
-    import pyarrow.json as pj
-
     try:
         size = os.path.getsize(path)
     except FileNotFoundError:
         raise StockflowError(f"{path}: no such file") from None
     if size == 0:
         raise StockflowError(f"{path}: the file is empty; expected JSON lines of bars")
-    if threads > 1:
-        pa.set_cpu_count(threads)
-    # mimalloc (Arrow's default) keeps freed parser buffers mapped: +35 MB peak on a 21 MB file.
-    pa.set_memory_pool(pa.system_memory_pool())
+    _arrow_setup(threads)
     block = block_bytes(memory_mb)
-    parse = pj.ParseOptions(explicit_schema=schema(), unexpected_field_behavior="error")
     rows, n_blocks = 0, -(-size // block)
+    for n, chunk in enumerate(_line_blocks(path, block), 1):
+        for batch in _parse(path, chunk, threads):
+            rows += batch.num_rows
+            yield batch
+        del chunk
+        if n > 1:  # progress of a file of several blocks, once each block is written
+            cli.info(f"{path}: {rows} bars converted, block {n} of ~{n_blocks}")
+
+
+def _parse(path: str, chunk, threads: int) -> list:
+    """The validated record batches of a buffer of whole lines of ``path``."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    parse = pj.ParseOptions(explicit_schema=schema(), unexpected_field_behavior="error")
+    # With threads, Arrow parses sub-blocks of the block in parallel.
+    sub = chunk.size if threads <= 1 else max(chunk.size // (4 * threads), 1 << 20)
+    opts = pj.ReadOptions(use_threads=threads > 1, block_size=max(sub, 1 << 20))
     try:
-        for n, chunk in enumerate(_line_blocks(path, block), 1):
-            # With threads, Arrow parses sub-blocks of the block in parallel.
-            sub = chunk.size if threads <= 1 else max(chunk.size // (4 * threads), 1 << 20)
-            opts = pj.ReadOptions(use_threads=threads > 1, block_size=max(sub, 1 << 20))
-            table = pj.read_json(pa.BufferReader(chunk), read_options=opts, parse_options=parse)
-            del chunk
-            for batch in table.combine_chunks().to_batches():
-                if any(batch.column(i).null_count for i in range(len(COLUMNS))):
-                    raise StockflowError(first_bad_line(path) or f"{path}: some bars lack a value")
-                if not _stamps_in_range(batch):
-                    raise StockflowError(first_bad_line(path) or f"{path}: timestamp out of range")
-                rows += batch.num_rows
-                yield batch
-            if n > 1:  # progress of a file of several blocks, once each block is written
-                cli.info(f"{path}: {rows} bars converted, block {n} of ~{n_blocks}")
+        table = pj.read_json(pa.BufferReader(chunk), read_options=opts, parse_options=parse)
     except pa.ArrowInvalid as exc:
         raise StockflowError(first_bad_line(path) or f"{path}: {exc}") from None
+    batches = table.combine_chunks().to_batches()
+    for batch in batches:
+        if any(batch.column(i).null_count for i in range(len(COLUMNS))):
+            raise StockflowError(first_bad_line(path) or f"{path}: some bars lack a value")
+        if not _stamps_in_range(batch):
+            raise StockflowError(first_bad_line(path) or f"{path}: timestamp out of range")
+    return batches
 
 
 def _values(column, dtype):
@@ -252,8 +267,23 @@ def convert_file(
     complib: str = defaults.HDF5["complib"],
     threads: int = DEFAULT_THREADS,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    keep_dir: str | None = None,
 ) -> int:
-    """Convert one file; return the number of bars. ``out`` appears only if all went well."""
+    """Convert one file; return the number of bars. ``out`` appears only if all went well.
+
+    With ``keep_dir`` (fixed layout, a file of one parsing block) only the months whose text
+    changed since the last run are parsed (stockflow.convert_kept).
+    """
+    return convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir)[0]
+
+
+def convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir):
+    """As convert_file; return the number of bars and of months parsed (None: not by month)."""
+    if keep_dir and fmt == "fixed" and convert_kept.fits(src, block_bytes(memory_mb)):
+        _arrow_setup(threads)
+        data = convert_kept.read_whole(src)
+        writer = {"complevel": complevel, "complib": complib}
+        return convert_kept.convert(src, data, out, keep_dir, writer, _parser(src, threads))
     batches = iter_batches(src, threads, memory_mb)
     with atomic.atomic_path(out) as tmp:
         if fmt == "fixed":
@@ -264,7 +294,22 @@ def convert_file(
             raise StockflowError(f"unknown HDF5 format {fmt!r}; expected fixed or table")
         if rows == 0:
             raise StockflowError(f"{src}: no bars in the file")
-    return rows
+    return rows, None
+
+
+def _parser(src: str, threads: int):
+    """For convert_kept: a buffer of whole lines of ``src`` to h5frame's block arrays."""
+    import numpy as np
+    import pyarrow as pa
+
+    def parse(view) -> list:
+        batches = _parse(src, pa.py_buffer(view), threads)
+        blocks = [_blocks(b) for b in batches]
+        if not blocks:
+            return [np.empty((0, 1), np.int64), np.empty((0, 4)), np.empty((0, 1), np.int64)]
+        return [np.concatenate([b[i] for b in blocks]) for i in range(3)]
+
+    return parse
 
 
 def add_options(p) -> None:
@@ -279,6 +324,11 @@ def add_options(p) -> None:
     p.add_argument(
         "--memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="memory budget per file"
     )
+    p.add_argument(
+        "--keep-dir",
+        help="keep the output here; next time parse only the months that changed"
+        " (stockflow.periods)",
+    )
 
 
 def options(a) -> dict:
@@ -289,6 +339,7 @@ def options(a) -> dict:
         complib=a.complib,
         threads=a.threads,
         memory_mb=a.memory_mb,
+        keep_dir=a.keep_dir,
     )
 
 
@@ -302,11 +353,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("out", metavar="OUT.h5", help="the HDF5 file to write")
     add_options(p)
     a = p.parse_args(argv)
-    n = convert_file(a.src, a.out, **options(a))
-    cli.info(f"{a.src}: {n} bars -> {a.out} ({a.format})")
+    n, months = convert_counting(a.src, a.out, **options(a))
+    made = "" if months is None else f", {months} months parsed, the others kept"
+    cli.info(f"{a.src}: {n} bars -> {a.out} ({a.format}{made})")
     from stockflow.h5frame import describe
 
-    joblog.write(bytes=os.path.getsize(a.src), bars=n, **describe(a.out))
+    parsed = {} if months is None else {"months_parsed": months}
+    joblog.write(bytes=os.path.getsize(a.src), bars=n, **parsed, **describe(a.out))
 
 
 if __name__ == "__main__":

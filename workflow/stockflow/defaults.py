@@ -35,6 +35,8 @@ SYNTH = {
 }
 HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
+# Keep each ticker's last JSON and HDF5 so a rerun re-makes only what changed (periods.py).
+PERIODS = True
 # Tickers per batch: a shard of the summaries, and one cluster job (README, "On a cluster").
 BATCH_SIZE = 50
 # Batch jobs: "auto" runs each data stage as one job per batch above BATCH_ABOVE tickers
@@ -51,6 +53,7 @@ CONFIG = {
     "synth": SYNTH,
     "hdf5": HDF5,
     "convert": CONVERT,
+    "periods": PERIODS,
     "batch_size": BATCH_SIZE,
     "batch_jobs": BATCH_JOBS,
     "report": REPORT,

@@ -12,6 +12,9 @@ from stockflow import params
 HISTORY_DIR = "resources/history"
 # Where a whole market's days are kept for the run's downloads (stockflow/bulkdays.py).
 BULK_DIR = "resources/bulk"
+# Where synthesize and convert keep each ticker's last output, to re-make only what changed
+# (stockflow/periods.py): not Snakemake's outputs, which it deletes before a job runs.
+PERIODS_DIR = "resources/periods"
 SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
 # JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
 JSON_BYTES_PER_BAR = 122
@@ -71,17 +74,22 @@ def download(cfg: dict) -> tuple[str, ...]:
     return tuple(args)
 
 
+def _keep(cfg: dict, stage: str) -> tuple[str, ...]:
+    """With ``periods`` (on by default): where the stage keeps its outputs between runs."""
+    return (f"--keep-dir={PERIODS_DIR}/{stage}",) if cfg["periods"] in (True, "true") else ()
+
+
 def synthesize(cfg: dict) -> tuple[str, ...]:
     s = cfg["synth"]
-    return tuple(
-        f"{_flag(k)}={s[k]}" for k in ("days", "freq", "session_start", "session_end", "seed")
-    )
+    keys = ("days", "freq", "session_start", "session_end", "seed")
+    return tuple(f"{_flag(k)}={s[k]}" for k in keys) + _keep(cfg, "synthesize")
 
 
 def convert(cfg: dict) -> tuple[str, ...]:
     """The HDF5 options (threads and memory come from the job's own threads and mem_mb)."""
     h = cfg["hdf5"]
-    return tuple(f"{_flag(k)}={h[k]}" for k in ("format", "complevel", "complib"))
+    keys = ("format", "complevel", "complib")
+    return tuple(f"{_flag(k)}={h[k]}" for k in keys) + _keep(cfg, "convert")
 
 
 def download_runtime(cfg: dict) -> str:

@@ -28,6 +28,7 @@ from stockflow import (  # noqa: E402
     joblog,
     jsonlines,
     params,
+    periods,
     quotes,
 )
 
@@ -231,13 +232,46 @@ def _split_volume(volume: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return np.diff(total, axis=1, prepend=0.0).astype(np.int64)
 
 
-def write_jsonl(bars: Bars, fh) -> None:
-    """Append bars as JSON lines in the lesson's shape (formatted by numpy, see jsonlines)."""
-    fh.write(
-        jsonlines.encode_bars(
-            bars.timestamp, bars.open, bars.high, bars.low, bars.close, bars.volume, bars.decimals
-        )
+def encode(bars: Bars) -> memoryview:
+    """Bars as JSON lines in the lesson's shape (formatted by numpy, see jsonlines)."""
+    return jsonlines.encode_bars(
+        bars.timestamp, bars.open, bars.high, bars.low, bars.close, bars.volume, bars.decimals
     )
+
+
+def day_key(q: quotes.Quote) -> str:
+    """What a day's bars are made from, besides the run's parameters (repr: exact floats)."""
+    return f"{q.open!r},{q.high!r},{q.low!r},{q.close!r},{q.volume}"
+
+
+def _day_starts(text: memoryview, days: list[quotes.Quote]) -> list[int]:
+    """Where each day's first line starts in ``text`` (days in order, each a whole day)."""
+    data, starts, at = bytes(text), [], 0
+    for q in days:
+        at = data.find(b'{"timestamp": "' + q.date.isoformat().encode(), at)
+        if at < 0:
+            raise AssertionError(f"{q.date}: no bars in the formatted text")
+        starts.append(at)
+    return starts
+
+
+def _plan(chosen: list[quotes.Quote], kept: dict) -> list[tuple[str, list]]:
+    """The days in order as steps: ("copy", days) lying together in the kept file, whose
+    quote is unchanged, or ("make", days)."""
+    steps: list[tuple[str, list]] = []
+    for q in chosen:
+        k = kept.get(q.date.isoformat())
+        if k and k[0] == day_key(q):
+            prev = steps[-1] if steps and steps[-1][0] == "copy" else None
+            if prev and kept[prev[1][-1].date.isoformat()][2] == k[1]:
+                prev[1].append(q)
+            else:
+                steps.append(("copy", [q]))
+        elif steps and steps[-1][0] == "make":
+            steps[-1][1].append(q)
+        else:
+            steps.append(("make", [q]))
+    return steps
 
 
 def synthesize_file(
@@ -249,26 +283,53 @@ def synthesize_file(
     session_start: str,
     session_end: str,
     seed: int,
-) -> int:
-    """Write ``out`` atomically; return the number of bars."""
+    keep_dir: str | None = None,
+) -> tuple[int, int]:
+    """Write ``out`` atomically; return the number of bars and of days made (not reused).
+
+    With ``keep_dir``, days whose quote is unchanged since the last run are copied from the
+    output it kept (stockflow.periods): a day's bars depend on its quote and the parameters
+    alone, so the file is byte-identical to one made in full.
+    """
     n_bars = params.bars_per_day(freq, session_start, session_end)
     history = quotes.read_csv(src, last=days)
     if len(history) < days:
         n = f"{len(history)} day" + ("s" if len(history) != 1 else "")
         cli.warn(f"{ticker}: {src} has {n}, fewer than synth.days={days}; using all")
     chosen = history[-days:]
-    with atomic.atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        for i in range(0, len(chosen), CHUNK_DAYS):
-            bars = synthesize_days(
-                chosen[i : i + CHUNK_DAYS],
-                ticker,
-                n_bars,
-                params.freq_seconds(freq),
-                params.clock_seconds(session_start, "synth.session_start"),
-                seed,
-            )
-            write_jsonl(bars, fh)
-    return len(chosen) * n_bars
+    freq_s = params.freq_seconds(freq)
+    start_s = params.clock_seconds(session_start, "synth.session_start")
+    code = periods.code_digest(__file__, jsonlines.__file__)
+    key = dict(code=code, ticker=ticker, bars=n_bars, freq=freq_s, start=start_s, seed=seed)
+    found = periods.load(keep_dir, out, key)
+    kept = {d: (k, a, b) for d, k, a, b in found[1]} if found else {}
+    pieces, made = [], 0
+    with (
+        atomic.atomic_path(out) as tmp,
+        open(tmp, "wb", buffering=0) as fh,
+        open(found[0] if found else os.devnull, "rb") as old,
+    ):
+        at = 0
+        for step, run in _plan(chosen, kept):
+            if step == "copy":
+                start, end = kept[run[0].date.isoformat()][1], kept[run[-1].date.isoformat()][2]
+                periods.copy_range(old, fh, start, end - start)
+                for q in run:
+                    _, a, b = kept[q.date.isoformat()]
+                    pieces.append([q.date.isoformat(), day_key(q), at, at + b - a])
+                    at += b - a
+                continue
+            for i in range(0, len(run), CHUNK_DAYS):
+                chunk = run[i : i + CHUNK_DAYS]
+                text = encode(synthesize_days(chunk, ticker, n_bars, freq_s, start_s, seed))
+                fh.write(text)
+                starts = _day_starts(text, chunk)
+                for q, a, b in zip(chunk, starts, [*starts[1:], len(text)], strict=True):
+                    pieces.append([q.date.isoformat(), day_key(q), at + a, at + b])
+                at += len(text)
+                made += len(chunk)
+    periods.keep(keep_dir, out, key, pieces)
+    return len(chosen) * n_bars, made
 
 
 def _keep_freed_memory() -> None:
@@ -298,6 +359,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--session-start", default=d["session_start"])
     p.add_argument("--session-end", default=d["session_end"])
     p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument(
+        "--keep-dir",
+        help="keep the output here and reuse its unchanged days next time (stockflow.periods)",
+    )
     return p.parse_args(argv)
 
 
@@ -306,11 +371,11 @@ def main(argv: list[str] | None = None) -> None:
     _keep_freed_memory()
     if a.days <= 0 or a.seed < 0:
         raise StockflowError(f"{a.ticker}: --days must be > 0 and --seed >= 0")
-    n = synthesize_file(
-        a.ticker, a.src, a.out, a.days, a.freq, a.session_start, a.session_end, a.seed
+    n, made = synthesize_file(
+        a.ticker, a.src, a.out, a.days, a.freq, a.session_start, a.session_end, a.seed, a.keep_dir
     )
-    cli.info(f"{a.ticker}: {n} bars -> {a.out}")
-    joblog.write(bytes=os.path.getsize(a.out), bars=n)
+    cli.info(f"{a.ticker}: {n} bars -> {a.out} ({made} days made, the others kept)")
+    joblog.write(bytes=os.path.getsize(a.out), bars=n, days_made=made)
 
 
 if __name__ == "__main__":
