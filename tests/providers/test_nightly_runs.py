@@ -10,6 +10,7 @@ import pytest
 from conftest import write_config
 from fakekit import history, normalized_csv, serving
 from provkit import START
+from stockflow import joblog
 from test_provider_runs import config_for, fake_of, run
 
 pytestmark = pytest.mark.workflow
@@ -34,7 +35,7 @@ def assert_same_outputs(nightly, cold, tickers):
 def night(workdir, server, fake, end, *args, **extra):
     # each ticker's range (source.bulk false): the market's days are the Polygon tests below
     cfg = config_for("eodhd", server.base, TICKERS, end=end.isoformat(), bulk=False)
-    write_config(workdir, **cfg, **extra)
+    write_config(workdir, **{**cfg, **extra})
     return run(workdir, fake.env, *args)
 
 
@@ -59,6 +60,37 @@ def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
     for t in TICKERS:
         quotes = (nightly / f"resources/quotes/{t}.csv").read_text()
         assert quotes == normalized_csv(history(t, START, END2))
+    assert_same_outputs(nightly, cold, TICKERS)
+
+
+def stage_results(workdir, stage) -> dict:
+    """Each ticker's result line (stockflow.joblog) in the stage's logs, per-ticker or batched."""
+    found = {}
+    for log in (workdir / "logs" / stage).glob("*.log"):
+        if log.name.startswith("batch-"):
+            found.update(joblog.read_all(str(log)))
+        else:
+            found[log.stem] = joblog.read(str(log))
+    return found
+
+
+@pytest.mark.parametrize("batch_jobs", [False, True])
+def test_one_new_day_makes_one_day_of_bars_and_parses_its_months_only(tmp_path, batch_jobs):
+    fake = fake_of("eodhd")
+    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    shape = {"batch_jobs": batch_jobs, "batch_size": 1, "synth": {"days": 40}}
+    end = dt.date(2024, 3, 29)  # a Friday: the window (40 weekdays) leaves a day of January
+    with serving(fake) as server:
+        assert night(nightly, server, fake, END1, **shape).returncode == 0
+        assert night(nightly, server, fake, end, **shape).returncode == 0
+        assert night(cold, server, fake, end, **shape).returncode == 0
+    made = stage_results(nightly, "synthesize")
+    parsed = stage_results(nightly, "convert")
+    for t in TICKERS:
+        assert made[t]["days_made"] == 1, made[t]
+        # March (the new day's month) and January (the month the window leaves), not February
+        assert parsed[t]["months_parsed"] == 2, parsed[t]
+        assert stage_results(cold, "synthesize")[t]["days_made"] == 40
     assert_same_outputs(nightly, cold, TICKERS)
 
 

@@ -50,13 +50,17 @@ def _month(data: bytes, line: int) -> int | None:
     return int(text[-7:-3]) * 12 + int(text[-2:]) - 1
 
 
-def _read_kept(path) -> list[np.ndarray]:
+def _read_kept(path) -> list[np.ndarray] | None:
+    """The kept file's block arrays; None if it does not read as one (checked by CRC after)."""
     import tables
 
     from stockflow.h5frame import BLOCKS
 
-    with tables.open_file(str(path), mode="r") as h5:
-        return [h5.get_node(f"{HDF5_NODE}/{p}_values").read() for p, *_ in BLOCKS]
+    try:
+        with tables.open_file(str(path), mode="r") as h5:
+            return [h5.get_node(f"{HDF5_NODE}/{p}_values").read() for p, *_ in BLOCKS]
+    except (OSError, tables.HDF5ExtError, tables.NoSuchNodeError):
+        return None
 
 
 def convert(src: str, data: bytes, out: str, keep_dir: str, writer_opts: dict, parse) -> tuple:
@@ -73,13 +77,13 @@ def convert(src: str, data: bytes, out: str, keep_dir: str, writer_opts: dict, p
     key = {"code": periods.code_digest(*CODE_FILES)}
     found = periods.load(keep_dir, out, key)
     kept, old = {}, None
-    if found:
-        row = 0
-        for digest, n in found[1]:
-            kept.setdefault(digest, (row, row + n))
-            row += n
-        if any(d in kept for d in digests):
-            old = _read_kept(found[0])
+    if found and any(d in {p[0] for p in found[1]["pieces"]} for d in digests):
+        old = _read_kept(found[0])
+        if old is not None and [periods.crc(b) for b in old] == found[1]["crc"]:
+            row = 0
+            for digest, n in found[1]["pieces"]:
+                kept.setdefault(digest, (row, row + n))
+                row += n
     parts: list[list[np.ndarray]] = []
     pieces: list | None = []
     parsed, i = 0, 0
@@ -111,7 +115,7 @@ def convert(src: str, data: bytes, out: str, keep_dir: str, writer_opts: dict, p
     with atomic.atomic_path(out) as tmp, FrameWriter(tmp, **writer_opts) as writer:
         writer.append(blocks)
     if pieces is not None:
-        periods.keep(keep_dir, out, key, pieces)
+        periods.keep(keep_dir, out, key, pieces, crc=[periods.crc(b) for b in blocks])
     return rows, parsed
 
 

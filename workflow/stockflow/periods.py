@@ -8,17 +8,20 @@ output exists) and writes an index: what each piece of the file (a day of bars, 
 rows) was made from, and where it lies. The next run of that job takes every piece whose inputs
 are unchanged from the kept file and makes only the others.
 
-A kept file is used only while it is the very file its index describes (inode, size, mtime): an
-output edited in place, or an index left by an interrupted run, is ignored, and everything is
-re-made. The key holds the stage's parameters and the digest of the code that makes the pieces,
-so a changed setting or a new version re-makes everything too. Keeping is best effort: where a
-hard link is impossible (another file system), the job works as before, in full every time.
+Each piece's CRC-32 is in the index, and a piece is reused only if the kept file's bytes (or
+arrays) still match it: an output edited in place (the kept file is the same file) has its
+damaged pieces made again, and an index that does not describe the file's size is ignored.
+(Not its mtime: Snakemake touches every output after its job.) The key holds the stage's
+parameters and the digest of the code that makes the pieces, so a changed setting or a new
+version re-makes everything too. Keeping is best effort: where a hard link is impossible
+(another file system), the job works as before, in full every time.
 """
 
 import contextlib
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 
 from stockflow import atomic
@@ -39,26 +42,27 @@ def _paths(keep_dir: str, out: str) -> tuple[Path, Path]:
     return Path(keep_dir) / name, Path(keep_dir) / (name + INDEX_SUFFIX)
 
 
-def _identity(st: os.stat_result) -> list[int]:
-    return [st.st_ino, st.st_size, st.st_mtime_ns]
-
-
-def load(keep_dir: str | None, out: str, key: dict) -> tuple[Path, list] | None:
-    """The kept file for ``out`` and its pieces, if it was made under ``key`` and is unchanged."""
+def load(keep_dir: str | None, out: str, key: dict) -> tuple[Path, dict] | None:
+    """The kept file for ``out`` and its index, if it was made under ``key`` (same size)."""
     if not keep_dir:
         return None
     data, index = _paths(keep_dir, out)
     try:
         with open(index, "rb") as fh:
             kept = json.load(fh)
-        same = kept["key"] == key and kept["file"] == _identity(os.stat(data))
+        same = kept["key"] == key and kept["size"] == os.path.getsize(data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return (data, kept["pieces"]) if same else None
+    return (data, kept) if same else None
 
 
-def keep(keep_dir: str | None, out: str, key: dict, pieces: list) -> bool:
-    """Keep the just-written ``out`` (a hard link) with its pieces; False if it cannot be kept."""
+def crc(data) -> int:
+    return zlib.crc32(data)
+
+
+def keep(keep_dir: str | None, out: str, key: dict, pieces: list, **facts) -> bool:
+    """Keep the just-written ``out`` (a hard link) with its pieces and ``facts`` about it; False
+    if it cannot be kept."""
     if not keep_dir:
         return False
     data, index = _paths(keep_dir, out)
@@ -72,7 +76,8 @@ def keep(keep_dir: str | None, out: str, key: dict, pieces: list) -> bool:
             link.unlink()
         os.link(out, link)
         os.replace(link, data)
-        body = json.dumps({"key": key, "file": _identity(os.stat(data)), "pieces": pieces})
+        index_of = {"key": key, "size": os.path.getsize(data), "pieces": pieces, **facts}
+        body = json.dumps(index_of)
         # No fsync: an index lost or torn by a crash reads as no index (everything re-made).
         tmp = atomic.temp_path(index)
         tmp.write_text(body)
@@ -80,17 +85,3 @@ def keep(keep_dir: str | None, out: str, key: dict, pieces: list) -> bool:
     except OSError:
         return False
     return True
-
-
-def copy_range(src, dst, start: int, count: int) -> None:
-    """Append ``count`` bytes of ``src`` from ``start`` to ``dst`` (open files), in the kernel."""
-    dst.flush()
-    src_fd, dst_fd = src.fileno(), dst.fileno()
-    while count:
-        try:
-            done = os.copy_file_range(src_fd, dst_fd, count, start)
-        except OSError:  # not supported here: through user space
-            done = os.write(dst_fd, os.pread(src_fd, min(count, 1 << 24), start))
-        if done <= 0:
-            raise OSError(f"{src.name}: ends before byte {start + count}")
-        start, count = start + done, count - done

@@ -255,13 +255,13 @@ def _day_starts(text: memoryview, days: list[quotes.Quote]) -> list[int]:
     return starts
 
 
-def _plan(chosen: list[quotes.Quote], kept: dict) -> list[tuple[str, list]]:
-    """The days in order as steps: ("copy", days) lying together in the kept file, whose
-    quote is unchanged, or ("make", days)."""
+def _plan(chosen: list[quotes.Quote], kept: dict, old: memoryview) -> list[tuple[str, list]]:
+    """The days in order as steps: ("copy", days) lying together in the kept file, whose quote
+    is unchanged and whose bytes are intact, or ("make", days)."""
     steps: list[tuple[str, list]] = []
     for q in chosen:
         k = kept.get(q.date.isoformat())
-        if k and k[0] == day_key(q):
+        if k and k[0] == day_key(q) and periods.crc(old[k[1] : k[2]]) == k[3]:
             prev = steps[-1] if steps and steps[-1][0] == "copy" else None
             if prev and kept[prev[1][-1].date.isoformat()][2] == k[1]:
                 prev[1].append(q)
@@ -302,21 +302,18 @@ def synthesize_file(
     code = periods.code_digest(__file__, jsonlines.__file__)
     key = dict(code=code, ticker=ticker, bars=n_bars, freq=freq_s, start=start_s, seed=seed)
     found = periods.load(keep_dir, out, key)
-    kept = {d: (k, a, b) for d, k, a, b in found[1]} if found else {}
+    kept = {d: (k, a, b, c) for d, k, a, b, c in found[1]["pieces"]} if found else {}
+    old = memoryview(found[0].read_bytes() if found else b"")
     pieces, made = [], 0
-    with (
-        atomic.atomic_path(out) as tmp,
-        open(tmp, "wb", buffering=0) as fh,
-        open(found[0] if found else os.devnull, "rb") as old,
-    ):
+    with atomic.atomic_path(out) as tmp, open(tmp, "wb") as fh:
         at = 0
-        for step, run in _plan(chosen, kept):
+        for step, run in _plan(chosen, kept, old):
             if step == "copy":
                 start, end = kept[run[0].date.isoformat()][1], kept[run[-1].date.isoformat()][2]
-                periods.copy_range(old, fh, start, end - start)
+                fh.write(old[start:end])
                 for q in run:
-                    _, a, b = kept[q.date.isoformat()]
-                    pieces.append([q.date.isoformat(), day_key(q), at, at + b - a])
+                    _, a, b, c = kept[q.date.isoformat()]
+                    pieces.append([q.date.isoformat(), day_key(q), at, at + b - a, c])
                     at += b - a
                 continue
             for i in range(0, len(run), CHUNK_DAYS):
@@ -325,7 +322,8 @@ def synthesize_file(
                 fh.write(text)
                 starts = _day_starts(text, chunk)
                 for q, a, b in zip(chunk, starts, [*starts[1:], len(text)], strict=True):
-                    pieces.append([q.date.isoformat(), day_key(q), at + a, at + b])
+                    c = periods.crc(text[a:b])
+                    pieces.append([q.date.isoformat(), day_key(q), at + a, at + b, c])
                 at += len(text)
                 made += len(chunk)
     periods.keep(keep_dir, out, key, pieces)
