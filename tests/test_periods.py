@@ -189,3 +189,25 @@ def test_a_random_sequence_of_nights_equals_whole_runs(tmp_path, rows):
     assert np.isfinite(pd.read_hdf(tmp_path / "a.h5", "data")["close"]).all()
     first = (tmp_path / "a.json").read_text()[15:25]
     assert dt.date.fromisoformat(first) == days[-DAYS].date
+
+
+@pytest.mark.parametrize("left", ["no index", "a link half made", "an index half written"])
+def test_what_a_killed_keep_leaves_is_ignored_or_replaced(tmp_path, rows, left):
+    """The states a job killed inside periods.keep can leave: every one reads as no keep (or
+    the last whole one), the next run's files are whole, and nothing piles up."""
+    days = rows[-100:]
+    assert_whole(tmp_path, days[:-1])
+    keep = tmp_path / "keep-synth"
+    if left == "no index":  # killed after the old index was removed
+        (keep / "a.json.index.json").unlink()
+    elif left == "a link half made":  # killed between the link and its rename
+        os.link(keep / "a.json", keep / ".a.json.linking")
+        (keep / "a.json.index.json").unlink()
+    else:  # killed while writing the new index: the old one was removed first
+        (keep / "a.json.index.json").rename(keep / ".a.json.index.json.writing")
+        with open(keep / ".a.json.index.json.writing", "r+b") as fh:
+            fh.truncate(50)
+    made, _ = assert_whole(tmp_path, days)
+    assert made == DAYS  # nothing to copy from: every day made, and the file whole
+    assert sorted(p.name for p in keep.iterdir()) == ["a.json", "a.json.index.json"]
+    assert assert_whole(tmp_path, days)[0] == 0  # and kept again

@@ -24,8 +24,6 @@ import os
 import zlib
 from pathlib import Path
 
-from stockflow import atomic
-
 INDEX_SUFFIX = ".index.json"
 
 
@@ -71,16 +69,19 @@ def keep(keep_dir: str | None, out: str, key: dict, pieces: list, **facts) -> bo
         # The old index goes first: a run stopped before the new one is written keeps nothing.
         with contextlib.suppress(FileNotFoundError):
             index.unlink()
-        link = atomic.temp_path(data)
+        # Fixed names, not per process: one job at a time keeps a given output, and what a
+        # killed job left is replaced by the next one instead of piling up.
+        link = data.with_name(f".{data.name}.linking")
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         os.link(out, link)
         os.replace(link, data)
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()  # still there if it was already the same file (rename did nothing)
         index_of = {"key": key, "size": os.path.getsize(data), "pieces": pieces, **facts}
-        body = json.dumps(index_of)
         # No fsync: an index lost or torn by a crash reads as no index (everything re-made).
-        tmp = atomic.temp_path(index)
-        tmp.write_text(body)
+        tmp = index.with_name(f".{index.name}.writing")
+        tmp.write_text(json.dumps(index_of))
         os.replace(tmp, index)
     except OSError:
         return False
