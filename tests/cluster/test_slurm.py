@@ -259,6 +259,7 @@ def test_a_nightly_update_on_slurm_asks_one_market_request_per_day(tmp_path):
     import fake_polygon
     from fakekit import history, normalized_csv, serving
     from provkit import START
+    from test_nightly_runs import stage_results
     from test_provider_runs import config_for
 
     fake = fake_polygon.Fake(market=("aapl", "ibm", "ge"))
@@ -269,12 +270,15 @@ def test_a_nightly_update_on_slurm_asks_one_market_request_per_day(tmp_path):
     with serving(fake) as server:
         for end in (dt.date(2024, 3, 28), dt.date(2024, 4, 5)):
             cfg = config_for("polygon", server.base, tickers, end=end.isoformat())
+            cfg["synth"] = {"days": 30}  # the six new weekdays are made, the others kept
             write_config(tmp_path, **cfg, batch_jobs=True, batch_size=2)
             before = (fake.calls, fake.bulk_calls)
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
             assert proc.returncode == 0, proc.stderr[-4000:]
     assert (fake.calls - before[0], fake.bulk_calls - before[1]) == (0, 6)
     assert len(slurm_ids(proc.stderr)) == 2  # two batches, one SLURM job each
+    made = stage_results(tmp_path, "synthesize")
     for t in tickers:
         written = (tmp_path / f"resources/quotes/{t}.csv").read_text()
         assert written == normalized_csv(history(t, START, dt.date(2024, 4, 5)))
+        assert made[t]["days_made"] == 6, made[t]  # the keep (resources/periods) is shared

@@ -1,10 +1,12 @@
 """A nightly update killed in the middle (Snakemake and every job, as a lost node would), then
 run again: nothing stored is lost, nothing corrupt is taken as done, and every output ends
 equal to a cold run over the same days (against a loopback Polygon, one ticker's range per
-request, slowed so that the kill lands while downloads are in flight)."""
+request). Killed while downloads are in flight (the fake slowed), or once some tickers'
+synthesize and convert jobs have kept their new outputs (resources/periods) and others not."""
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +28,8 @@ END1, END2 = dt.date(2024, 3, 28), dt.date(2024, 4, 5)
 
 def configure(workdir, server, end):
     cfg = config_for("polygon", server.base, TICKERS, end=end.isoformat(), bulk=False)
+    # 40 days: the update's six new weekdays are made, the other days copied from the keep
+    cfg = {**cfg, "synth": {"days": 40}}
     write_config(workdir, **{**cfg, "source": {**cfg["source"], "parallel": 1}})
 
 
@@ -34,22 +38,39 @@ def kept_last_day(workdir, t) -> str:
     return path.read_text().rstrip().rsplit("\n", 1)[-1][:10] if path.exists() else ""
 
 
-def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypatch):
+def kept_since(workdir, t, since: int) -> bool:
+    """Whether the ticker's convert job kept its output (its index written) after ``since``."""
+    try:
+        return (workdir / f"resources/periods/convert/{t}.h5.index.json").stat().st_mtime_ns > since
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("when", ["downloads", "periods"])
+def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypatch, when):
     nightly, cold = tmp_path / "nightly", tmp_path / "cold"
-    slow = Slow(fake_of("polygon"), 0.5)
+    slow = Slow(fake_of("polygon"), 0.5 if when == "downloads" else 0.0)
     for name, value in slow.env.items():
         monkeypatch.setenv(name, value)
     with serving(slow) as server:
         configure(nightly, server, END1)
         assert run(nightly, slow.env).returncode == 0
         configure(nightly, server, END2)
+        since = time.time_ns()
         proc = start(nightly)
         try:
-            wait_for(
-                lambda: any(kept_last_day(nightly, t) == "2024-04-05" for t in TICKERS),
-                what="one ticker updated",
-            )
-            updated = [t for t in TICKERS if kept_last_day(nightly, t) == "2024-04-05"]
+            if when == "downloads":
+                wait_for(
+                    lambda: any(kept_last_day(nightly, t) == "2024-04-05" for t in TICKERS),
+                    what="one ticker updated",
+                )
+                updated = [t for t in TICKERS if kept_last_day(nightly, t) == "2024-04-05"]
+            else:
+                wait_for(
+                    lambda: any(kept_since(nightly, t, since) for t in TICKERS),
+                    what="one ticker's new HDF5 kept",
+                )
+                updated = [t for t in TICKERS if kept_since(nightly, t, since)]
             killed = kill_tree(proc.pid)
             proc.wait(timeout=30)
         finally:
@@ -73,7 +94,8 @@ def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypat
         corrupt += not a.equals(pd.read_hdf(cold / f"results/hdf5/{t}.h5", "data"))
     fault_ledger.record(
         "nightly update",
-        "SIGKILL snakemake and its jobs mid-update (downloads in flight)",
+        "SIGKILL snakemake and its jobs mid-update "
+        + ("(downloads in flight)" if when == "downloads" else "(some new outputs kept)"),
         "rerun " + (" ".join(steps) or "as is") + " = cold run over the same days",
         lost,
         corrupt,

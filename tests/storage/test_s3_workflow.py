@@ -7,6 +7,7 @@ same config (JSON byte for byte, HDF5 by read_hdf).
 
 import bz2
 import io
+import json
 import shutil
 import zipfile
 
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from conftest import SNAKEFILE, jobs_run, snakemake, write_config
 from s3kit import fresh_prefix, snakemake_s3
+from stockflow import joblog
 from stockflow.sources import embedded_path
 
 pytestmark = pytest.mark.storage
@@ -201,6 +203,15 @@ def test_batch_jobs_through_s3_store_the_same_files_and_per_ticker_summaries(s3,
     assert "Nothing to be done" in again.stderr
 
 
+def made_days(s3, prefix, workdir, ticker) -> int:
+    """days_made of the ticker's synthesize job, from its log (in the bucket, or local)."""
+    local = workdir / f"logs/synthesize/{ticker}.log"
+    text = local.read_text() if local.exists() else s3.get(f"{prefix}/{local.relative_to(workdir)}")
+    text = text.decode() if isinstance(text, bytes) else text
+    line = [x for x in text.splitlines() if x.startswith(joblog.PREFIX)][-1]
+    return json.loads(line[len(joblog.PREFIX) :])["days_made"]
+
+
 def test_a_nightly_update_through_s3_asks_only_the_new_days(s3, tmp_path, request):
     """profiles/s3: the quotes, JSON and HDF5 live in the bucket, the kept days and the market's
     days in the work directory; the second night asks one grouped-daily request per weekday."""
@@ -217,9 +228,8 @@ def test_a_nightly_update_through_s3_asks_only_the_new_days(s3, tmp_path, reques
     prefix = fresh_prefix(request.node.name)
     with serving(fake) as server:
         for end in (dt.date(2024, 3, 28), dt.date(2024, 4, 5)):
-            write_config(
-                tmp_path, **config_for("polygon", server.base, ["AAPL", "IBM"], end=str(end))
-            )
+            cfg = config_for("polygon", server.base, ["AAPL", "IBM"], end=str(end))
+            write_config(tmp_path, **{**cfg, "synth": {"days": 30}})
             before = (fake.calls, fake.bulk_calls)
             snakemake_s3(tmp_path, s3, prefix, env={**s3.env(), **fake.env})
     assert (fake.calls - before[0], fake.bulk_calls - before[1]) == (0, 6)
@@ -227,3 +237,5 @@ def test_a_nightly_update_through_s3_asks_only_the_new_days(s3, tmp_path, reques
         want = normalized_csv(history(t, START, dt.date(2024, 4, 5)))
         assert s3.get(f"{prefix}/resources/quotes/{t}.csv").decode() == want
         assert (tmp_path / f"resources/history/{t}.csv").read_text() == want
+        # the six new weekdays made, the others copied from the kept JSON (resources/periods)
+        assert made_days(s3, prefix, tmp_path, t) == 6
