@@ -139,11 +139,14 @@ def change2k(root: Path, logs: Path, reps: int) -> dict:
     return {"cold": cold, "pairs": pairs}
 
 
-def main29(root: Path, logs: Path, reps: int) -> dict:
+def main29(root: Path, logs: Path, reps: int, rev: str = BASE) -> dict:
     base = root / "base-tree"
     if not base.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), BASE], check=True,
+        subprocess.run(["git", "worktree", "add", "--detach", str(base), rev], check=True,
                        cwd=ROOT, capture_output=True)  # fmt: skip
+    else:  # a tree left by a run against another revision (bench/nightly.py passes its own)
+        subprocess.run(["git", "-C", str(base), "checkout", "--detach", rev], check=True,
+                       capture_output=True)  # fmt: skip
     pairs = []
     for rep in range(reps):
         one = {}
@@ -161,7 +164,7 @@ def main29(root: Path, logs: Path, reps: int) -> dict:
             one[name] = time.perf_counter() - t0
         pairs.append(one)
         progress(f"main29 {rep + 1}/{reps}: now {one['now']:.1f} s, base {one['base']:.1f}")
-    return {"base": BASE, "pairs": pairs}
+    return {"base": rev, "pairs": pairs}
 
 
 def schedulers(root: Path, logs: Path, reps: int) -> dict:
