@@ -10,7 +10,7 @@ import pytest
 from conftest import write_config
 from fakekit import history, normalized_csv, serving
 from provkit import START
-from stockflow import joblog
+from stockflow import joblog, quotes
 from test_provider_runs import config_for, fake_of, run
 
 pytestmark = pytest.mark.workflow
@@ -92,6 +92,35 @@ def test_one_new_day_makes_one_day_of_bars_and_parses_its_months_only(tmp_path, 
         assert parsed[t]["months_parsed"] == 2, parsed[t]
         assert stage_results(cold, "synthesize")[t]["days_made"] == 40
     assert_same_outputs(nightly, cold, TICKERS)
+
+
+def test_revised_added_and_removed_tickers_end_equal_to_a_cold_run(tmp_path):
+    """Nights in a row: stale days stored (a provider later revised them), refetched with
+    source.refetch_from while a ticker joins and another leaves the sheet."""
+    fake = fake_of("eodhd")
+    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    a, b, c = "AAPL.US", "IBM.US", "MSFT.US"
+    shape = {"synth": {"days": 40}}
+    with serving(fake) as server:
+        assert night(nightly, server, fake, END1, **shape, tickers=[a, b]).returncode == 0
+        stored = nightly / f"resources/history/{a}.csv"
+        stale = [  # what the provider said then about Mar 26..28
+            q if q.date < dt.date(2024, 3, 26) else quotes.Quote(q.date, 1.0, 2.0, 0.5, 1.5, 7)
+            for q in quotes.read_csv(str(stored))
+        ]
+        stored.write_bytes(quotes.to_csv(stale))
+        friday, monday = dt.date(2024, 3, 29), dt.date(2024, 4, 1)
+        assert night(nightly, server, fake, friday, **shape, tickers=[a, b]).returncode == 0
+        assert "1.0,2.0,0.5,1.5,7" in (nightly / f"resources/quotes/{a}.csv").read_text()
+        source = {**config_for("eodhd", server.base, [])["source"], "bulk": False}
+        source |= {"end": monday.isoformat(), "refetch_from": "2024-03-26"}
+        write_config(nightly, **shape, tickers=[a, c], source=source)
+        assert run(nightly, fake.env).returncode == 0
+        assert night(cold, server, fake, monday, **shape, tickers=[a, c]).returncode == 0
+    made = stage_results(nightly, "synthesize")
+    assert made[a]["days_made"] == 4  # the three revised days and the new one
+    assert made[c]["days_made"] == 40  # a new ticker: its whole window
+    assert_same_outputs(nightly, cold, [a, c])
 
 
 def test_a_failed_update_keeps_the_stored_quotes_and_outputs(tmp_path):
