@@ -263,6 +263,10 @@ def log_of(workdir: Path, ticker: str) -> str:
     return path.read_text() if path.exists() else ""
 
 
+KEPT = [(stage, ext + index) for stage, ext in (("convert", ".h5"), ("synthesize", ".json"))
+        for index in ("", ".index.json")]  # fmt: skip
+
+
 def test_each_network_fault_retries_or_fails_its_ticker_alone(tmp_path, http_server, fault_ledger):
     times = {c.ticker: [] for c in CASES}
     for case in CASES:
@@ -304,8 +308,10 @@ def test_each_network_fault_retries_or_fails_its_ticker_alone(tmp_path, http_ser
     if len(times["abc"]) >= 2 and times["abc"][1] - times["abc"][0] < 1.0:
         gap = times["abc"][1] - times["abc"][0]
         problems.append(f"abc: retried {gap:.2f} s after a 429 with Retry-After: 1")
-    # Only the good tickers' CSVs in resources/: no partial file, no hidden temporary.
-    want = [f"resources/quotes/{t}.csv" for t in sorted(GOOD)]
+    # Only the good tickers' CSVs and kept outputs (periods) in resources/: no partial file, no
+    # hidden temporary.
+    kept = [f"resources/periods/{s}/{t}{x}" for s, x in KEPT for t in sorted(GOOD)]
+    want = sorted([*kept, *(f"resources/quotes/{t}.csv" for t in sorted(GOOD))])
     if resources_files(tmp_path) != want:
         problems.append(f"resources/ holds {resources_files(tmp_path)}, expected {want}")
     problems += [f"temporary file left: {p}" for p in temp_leftovers(tmp_path)]
