@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from stockflow import StockflowError, atomic, cli, convert_kept, defaults, joblog
+from stockflow import StockflowError, atomic, cli, convert_kept, defaults, joblog, periods
 from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
 
 DEFAULT_THREADS = defaults.CONVERT["threads"]
@@ -25,8 +25,6 @@ DEFAULT_MEMORY_MB = defaults.CONVERT["memory_mb"]
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
 # HDF5 holds timestamps as int64 nanoseconds (pandas' datetime64[ns]): whole seconds from
 # 1677-09-21 00:12:44 to 2262-04-11 23:47:16. Outside, seconds * 1e9 would wrap around silently.
-# What the rows parsed from a month's text depend on, besides the text (stockflow.convert_kept).
-CODE_FILES = (__file__,)
 NS_MIN_S, NS_MAX_S = -(2**63) // 10**9 + 1, (2**63 - 1) // 10**9
 
 
@@ -281,9 +279,10 @@ def convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep
     """As convert_file; return the number of bars and of months parsed (None: not by month)."""
     if keep_dir and fmt == "fixed" and convert_kept.fits(src, block_bytes(memory_mb)):
         _arrow_setup(threads)
-        data = convert_kept.read_whole(src)
         writer = {"complevel": complevel, "complib": complib}
-        return convert_kept.convert(src, data, out, keep_dir, writer, _parser(src, threads))
+        # The rows parsed from a month's text depend on the text and this module's code alone.
+        key = {"code": periods.code_digest(__file__)}
+        return convert_kept.convert(src, out, keep_dir, key, writer, _parser(src, threads))
     batches = iter_batches(src, threads, memory_mb)
     with atomic.atomic_path(out) as tmp:
         if fmt == "fixed":

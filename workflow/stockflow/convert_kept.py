@@ -13,6 +13,7 @@ bigger files stream through in bounded memory as before, made whole every time.
 import hashlib
 import itertools
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -63,18 +64,18 @@ def _read_kept(path) -> list[np.ndarray] | None:
         return None
 
 
-def convert(src: str, data: bytes, out: str, keep_dir: str, writer_opts: dict, parse) -> tuple:
-    """Write ``out`` from ``data`` (the whole of ``src``); return (rows, months parsed).
+def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, parse) -> tuple:
+    """Write ``out`` from ``src``; return (rows, months parsed).
 
-    ``parse(buffer)``: the validated block arrays of a buffer of whole lines (stockflow.convert).
+    ``key``: what else the parsed rows depend on; ``parse(buffer)``: the validated block arrays
+    of a buffer of whole lines (stockflow.convert).
     """
-    from stockflow.convert import CODE_FILES
     from stockflow.h5frame import FrameWriter
 
+    data = Path(src).read_bytes()
     cuts = [*month_cuts(data), len(data)]
     view = memoryview(data)
     digests = [hashlib.sha256(view[a:b]).hexdigest()[:32] for a, b in itertools.pairwise(cuts)]
-    key = {"code": periods.code_digest(*CODE_FILES)}
     found = periods.load(keep_dir, out, key)
     kept, old = {}, None
     if found and any(d in {p[0] for p in found[1]["pieces"]} for d in digests):
@@ -117,11 +118,6 @@ def convert(src: str, data: bytes, out: str, keep_dir: str, writer_opts: dict, p
     if pieces is not None:
         periods.keep(keep_dir, out, key, pieces, crc=[periods.crc(b) for b in blocks])
     return rows, parsed
-
-
-def read_whole(src: str) -> bytes:
-    with open(src, "rb") as fh:
-        return fh.read()
 
 
 def fits(src: str, block: int) -> bool:

@@ -18,6 +18,7 @@ version re-makes everything too. Keeping is best effort: where a hard link is im
 """
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 INDEX_SUFFIX = ".index.json"
 
 
+@functools.cache  # once per process: a batch job asks for every ticker
 def code_digest(*sources: str) -> str:
     """The digest of the modules' source files: pieces made by older code are not reused."""
     h = hashlib.sha256()
