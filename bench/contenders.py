@@ -120,7 +120,7 @@ def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> li
 
 
 def prep_contenders(ticker: str, quotes: Path, days: int) -> list[Contender]:
-    from stockflow.sources import embedded_dir
+    from stockflow.sources.origins import embedded_dir
 
     daily = embedded_dir() / f"table_{ticker}.csv.bz2"
 

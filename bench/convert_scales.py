@@ -15,7 +15,7 @@ from workdirs import Layout, check_disk, link_sources, write_config
 
 def ticker_names(scale: Scale, n: int) -> tuple[list[str], dict[str, str]]:
     """Ticker names and, for the symlinked scale, the embedded source each name reuses."""
-    from stockflow.sources import embedded_tickers
+    from stockflow.sources.origins import embedded_tickers
 
     sources = embedded_tickers()
     if not scale.symlinked:

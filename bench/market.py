@@ -117,7 +117,7 @@ def noop_at_scale(root: Path, reps: int, cores: int, logs: Path) -> dict:
 def report_cost(root: Path, reps: int, cores: int, logs: Path) -> dict:
     """The 29 embedded tickers x 365 days, cold: the default target (data, summaries and every
     chart) and the data chain alone (the .h5 files and results/benchmarks.tsv), in pairs."""
-    from stockflow.sources import embedded_tickers
+    from stockflow.sources.origins import embedded_tickers
 
     tickers = embedded_tickers()
     data_targets = [f"results/hdf5/{t}.h5" for t in tickers] + ["results/benchmarks.tsv"]
@@ -147,7 +147,7 @@ def cluster(root: Path, reps: int, cores: int, logs: Path) -> dict:
     """29 tickers x 30 days: a local run and a run through profiles/slurm, in pairs."""
     if not slurm_up():
         return {"skipped": "SLURM is not answering (run tests/cluster/setup_slurm.sh as root)"}
-    from stockflow.sources import embedded_tickers
+    from stockflow.sources.origins import embedded_tickers
 
     tickers = embedded_tickers()
     pairs = []

@@ -4,7 +4,7 @@
 
 Every ticker of WORKDIR's config goes through download, synthesize and convert, stage by
 stage, each call the stage's own ``main(argv)`` with the arguments its per-ticker job gets
-(stockflow.stageargs on the config, defaults filled in), in a pool of worker processes that
+(stockflow.config.stageargs on the config, defaults filled in), in a pool of worker processes that
 import the libraries once. What a workflow run is compared with: its ratio to this is what
 Snakemake and one process per job cost on top of the work. Outputs go under OUTDIR.
 """
@@ -19,7 +19,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 
-from stockflow import cli, defaults, stageargs, tickers  # noqa: E402
+from stockflow import cli, defaults  # noqa: E402
+from stockflow.config import (
+    stageargs,  # noqa: E402
+    tickers,  # noqa: E402
+)
 from stockflow.registry import HDF5, JSONL, QUOTES  # noqa: E402
 
 

@@ -31,7 +31,7 @@ def moved(log: Path, sizes: dict[str, int]) -> dict:
 
 
 def measure(root: Path, logs: Path, reps: int, cores: int, days: int) -> dict:
-    from stockflow.sources import embedded_tickers
+    from stockflow.sources.origins import embedded_tickers
 
     tickers = embedded_tickers()
     pairs = []

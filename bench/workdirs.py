@@ -56,7 +56,7 @@ def write_config(workdir: Path, tickers: list[str], days: int, source_dir: Path 
 
 def link_sources(directory: Path, names: dict[str, str]) -> Path:
     """{name}.csv.bz2 -> the embedded table_{source}.csv.bz2, for source.path."""
-    from stockflow.sources import embedded_dir
+    from stockflow.sources.origins import embedded_dir
 
     directory.mkdir(parents=True, exist_ok=True)
     for name, src in names.items():
@@ -70,7 +70,7 @@ def link_sources(directory: Path, names: dict[str, str]) -> Path:
 
 def sheet_names(n: int) -> dict[str, str]:
     """n ticker names, each reusing one of the embedded sources: {name: source}."""
-    from stockflow.sources import embedded_tickers
+    from stockflow.sources.origins import embedded_tickers
 
     sources = embedded_tickers()
     return {f"{sources[i % len(sources)]}{i:05d}": sources[i % len(sources)] for i in range(n)}

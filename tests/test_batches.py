@@ -9,7 +9,8 @@ import re
 import pandas as pd
 import pytest
 from conftest import jobs_run, snakemake, write_config
-from stockflow import StockflowError, batch, joblog, registry
+from stockflow import StockflowError, batch, registry
+from stockflow.runlog import joblog
 
 TICKERS = ["aapl", "ibm", "ge", "d", "hal"]
 OHLCV = "Date,Open,High,Low,Close,Volume\n"

@@ -6,7 +6,8 @@ import argparse
 import pytest
 import yaml
 from conftest import REPO
-from stockflow import convert, defaults, download, sources, synthesize
+from stockflow import convert, defaults, download, synthesize
+from stockflow.sources import origins
 
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
 
@@ -67,6 +68,6 @@ def test_library_functions_default_to_stockflows_defaults():
     assert sig["complib"].default == defaults.HDF5["complib"]
     assert sig["memory_mb"].default == defaults.CONVERT["memory_mb"]
     assert sig["threads"].default == defaults.CONVERT["threads"]
-    source = sources.Source(kind="embedded")
+    source = origins.Source(kind="embedded")
     for key in ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes"):
         assert getattr(source, key) == defaults.SOURCE[key], key

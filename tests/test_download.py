@@ -128,7 +128,7 @@ def test_body_over_the_size_cap_is_refused(tmp_path, capsys, http_server):
 
 
 def test_long_downloads_log_progress_short_ones_do_not(tmp_path, capsys, http_server, monkeypatch):
-    from stockflow import http
+    from stockflow.sources import http
 
     http_server.serve("/aapl", OHLCV)
     url = ["--url", http_server.base + "/{ticker}", "--format", "ohlcv", *FAST]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stockflow import jsonlines
+from stockflow.formats import jsonlines
 
 KEYS = ("open", "high", "low", "close")
 

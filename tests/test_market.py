@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 from conftest import jobs_run, snakemake, write_config
-from stockflow import tickers
+from stockflow.config import tickers
 
 pytestmark = pytest.mark.workflow
 

@@ -1,5 +1,5 @@
 """Periods: a rerun copies the days and reuses the months its inputs left unchanged
-(stockflow.periods), and its files equal files made whole, byte for byte (JSON) and by
+(stockflow.nightly.finished), and its files equal files made whole, byte for byte (JSON) and by
 read_hdf (HDF5), through any sequence of windows, revisions and damaged keeps."""
 
 import datetime as dt
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stockflow import StockflowError, cli, convert, convert_kept, download, quotes, synthesize
+from stockflow import StockflowError, cli, convert, download, quotes, synthesize
+from stockflow.nightly import finished_months
 
 DAYS = 60  # three months or so: windows cross month ends
 
@@ -151,14 +152,14 @@ def test_month_cuts_are_line_starts_where_a_month_begins(tmp_path, rows):
     days = [d for d in rows[-200:] if d.date.month != rows[-100].date.month]  # a gap month
     synth(tmp_path, days, tmp_path / "a.json", keep=False, days=200)
     data = (tmp_path / "a.json").read_bytes()
-    cuts = convert_kept.month_cuts(data)
+    cuts = finished_months.month_cuts(data)
     months = sorted({(d.date.year, d.date.month) for d in days})
     assert len(cuts) == len(months)
     for cut, (y, m) in zip(cuts, months, strict=True):
         assert data[cut:].startswith(b'{"timestamp": "%04d-%02d-' % (y, m))
         assert cut == 0 or data[cut - 1 : cut] == b"\n"
-    assert convert_kept.month_cuts(b'{"open": 1}\n{"open": 2}\n') == [0]
-    assert convert_kept.month_cuts(b'{"timestamp": "9999-12-31 09:00:00"}\n') == [0]
+    assert finished_months.month_cuts(b'{"open": 1}\n{"open": 2}\n') == [0]
+    assert finished_months.month_cuts(b'{"timestamp": "9999-12-31 09:00:00"}\n') == [0]
 
 
 @settings(max_examples=25, deadline=None)

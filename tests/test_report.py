@@ -12,23 +12,18 @@ from conftest import jobs_run, snakemake, write_config
 from PIL import Image
 from stockflow import (
     StockflowError,
-    bench_charts,
-    benchfiles,
     cli,
     convert,
     download,
-    h5frame,
     inventory,
-    joblog,
-    market_charts,
     plots,
     registry,
-    schedule,
     shard,
     synthesize,
-    tabular,
-    ticker_charts,
 )
+from stockflow.formats import hdf5, tsv
+from stockflow.report import benchmarks, market, per_ticker
+from stockflow.runlog import benchfiles, joblog, schedule
 
 TICKERS = ["aapl", "ibm"]
 # Every entry of the report: (file under results/plots/, a phrase of its caption).
@@ -112,7 +107,7 @@ def test_run_start_is_the_newest_snakemake_log(tmp_path):
 
 
 def test_html_table_escapes_its_cells():
-    page = tabular.html_page("t<", tabular.html_table("t<", ["a&b"], [["<x>", 1.5, None]]))
+    page = tsv.html_page("t<", tsv.html_table("t<", ["a&b"], [["<x>", 1.5, None]]))
     assert "<th>a&amp;b</th>" in page and "<td>&lt;x&gt;</td>" in page
     assert "<td>1.500</td>" in page and "<td>NA</td>" in page
 
@@ -147,10 +142,10 @@ def test_ticker_charts_from_either_layout(ticker_files, tmp_path, capsys, h5):
 def test_sample_day_is_inside_the_period_and_bars_respect_its_range(ticker_files):
     from stockflow import quotes
 
-    bars = h5frame.read_bars(str(ticker_files / "ge.h5"))
+    bars = hdf5.read_bars(str(ticker_files / "ge.h5"))
     days = bars["timestamp"].astype("datetime64[D]")
     period = [q for q in quotes.read_csv(str(ticker_files / "ge.csv")) if q.date >= days[0].item()]
-    day = ticker_charts.sample_day(period)
+    day = per_ticker.sample_day(period)
     assert max(period, key=lambda q: (q.high - q.low) / q.open) == day
     one = days == day.date
     assert one.sum() == 480
@@ -203,7 +198,7 @@ def test_inventory_rows_sizes_and_compression_from_each_converts_result(ticker_f
     assert fixed["json_mb"] == table["json_mb"] == (d / "ge.json").stat().st_size / 1e6
     assert fixed["size_mb"] == (tmp_path / "ge.h5").stat().st_size / 1e6
     assert fixed["json_ratio"] == pytest.approx(fixed["json_mb"] / fixed["size_mb"])
-    assert h5frame.describe(str(tmp_path / "tbl.h5"))["rows"] == 30 * 480
+    assert hdf5.describe(str(tmp_path / "tbl.h5"))["rows"] == 30 * 480
     tsv = inventory.to_tsv([fixed, table]).decode().splitlines()
     assert tsv[0].split("\t") == list(inventory.COLUMNS)
     assert tsv[1].startswith("ge\t14400\t")
@@ -238,16 +233,16 @@ def test_charts_of_a_market_show_spreads_not_a_mark_per_job(tmp_path):
          "max_rss_mb": 80.0, "input_mb": 1.0 + i % 7, "mb_per_s": 5.0 + i % 11}
         for i in range(500)
     ]  # fmt: skip
-    bench_charts._throughput(rows, str(tmp_path / "throughput.png"))
-    bench_charts._timeline(jobs, 0, str(tmp_path / "timeline.png"))
-    market_charts.progress(jobs, 0, str(tmp_path / "progress.png"))
+    benchmarks._throughput(rows, str(tmp_path / "throughput.png"))
+    benchmarks._timeline(jobs, 0, str(tmp_path / "timeline.png"))
+    market.progress(jobs, 0, str(tmp_path / "progress.png"))
     files = [{"size_mb": 1.0 + i % 5} for i in range(500)]
-    market_charts.distributions(rows, files, str(tmp_path / "distributions.png"))
+    market.distributions(rows, files, str(tmp_path / "distributions.png"))
     for name in ("throughput", "timeline", "progress", "distributions"):
         assert_is_a_real_chart(tmp_path / f"{name}.png")
     with Image.open(tmp_path / "timeline.png") as img:
         assert img.height < 1000  # not a lane per concurrent job
-    page = bench_charts.summary_html(rows * 2)
+    page = benchmarks.summary_html(rows * 2)
     assert page.count("<tr>") < 60 and "The 10 slowest jobs of each rule, of 1000" in page
 
 

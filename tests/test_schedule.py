@@ -1,6 +1,6 @@
-"""The run's schedule rebuilt from job times (stockflow.schedule): pure logic, no files."""
+"""The run's schedule rebuilt from job times (stockflow.runlog.schedule): pure logic, no files."""
 
-from stockflow import schedule
+from stockflow.runlog import schedule
 
 
 def job(rule, start, end, ticker=None):

@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 import pytest
-from stockflow import StockflowError, cli, ratelimit, secrets
+from stockflow import StockflowError, cli, secrets
+from stockflow.sources import ratebudget
 
 
 def test_a_missing_or_empty_key_variable_is_named(monkeypatch):
@@ -39,18 +40,18 @@ def test_a_spent_budget_waits_until_its_oldest_request_is_a_minute_old(tmp_path)
         now[0] += seconds
 
     for _ in range(3):
-        ratelimit.acquire(str(tmp_path), "p", 2, clock=lambda: now[0], sleep=sleep)
+        ratebudget.acquire(str(tmp_path), "p", 2, clock=lambda: now[0], sleep=sleep)
     assert waits == [60.0]  # two at once, the third a minute later
     # below one a minute: one request per 60 / rate seconds
     now[0], waits[:] = 5000.0, []
     for _ in range(2):
-        ratelimit.acquire(str(tmp_path), "q", 0.5, clock=lambda: now[0], sleep=sleep)
+        ratebudget.acquire(str(tmp_path), "q", 0.5, clock=lambda: now[0], sleep=sleep)
     assert waits == [120.0]
 
 
 TAKE_ALL = """
 import sys
-from stockflow import ratelimit
+from stockflow.sources import ratebudget
 
 class Spent(Exception):
     pass
@@ -61,7 +62,7 @@ def stop(seconds):
 taken = 0
 try:
     for _ in range(10):
-        ratelimit.acquire(sys.argv[1], "p", 10, clock=lambda: 1000.0, sleep=stop)
+        ratebudget.acquire(sys.argv[1], "p", 10, clock=lambda: 1000.0, sleep=stop)
         taken += 1
 except Spent:
     pass

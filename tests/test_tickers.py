@@ -3,7 +3,8 @@
 import pytest
 import yaml
 from conftest import REPO
-from stockflow import StockflowError, tickers
+from stockflow import StockflowError
+from stockflow.config import tickers
 
 
 def sheet(tmp_path, text: str, name: str = "tickers.tsv"):

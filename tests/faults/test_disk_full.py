@@ -2,7 +2,7 @@
 or succeeds and reads back equal; never a file that is incomplete under its final name.
 
 PyTables ignores a failed close and HDF5 writes most of a file at close, so without the
-read-back check in stockflow.h5frame this sweep finds files with no /data under their final
+read-back check in stockflow.formats.hdf5 this sweep finds files with no /data under their final
 names (it did: every level between ~0.6 and ~3.6 MB free).
 """
 
@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from faultkit import tmpfs
-from stockflow import StockflowError, jsonlines
+from stockflow import StockflowError
 from stockflow.convert import convert_file
+from stockflow.formats import jsonlines
 
 pytestmark = pytest.mark.root
 

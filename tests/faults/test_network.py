@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import snakemake, write_config
 from faultkit import audit, data_targets, reference, temp_leftovers
-from stockflow.sources import embedded_path
+from stockflow.sources.origins import embedded_path
 
 pytestmark = pytest.mark.workflow
 

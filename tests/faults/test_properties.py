@@ -23,7 +23,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stockflow import StockflowError, convert, jsonlines, params, quotes, synthesize
+from stockflow import StockflowError, convert, quotes, synthesize
+from stockflow.config import session_clock
+from stockflow.formats import jsonlines
 
 FAULT_CLASS = "property-based (hypothesis)"
 PRICES = ("open", "high", "low", "close")
@@ -90,10 +92,10 @@ def histories(draw) -> list[quotes.Quote]:
 def layout_numbers(layout) -> tuple[int, int, int, int]:
     freq, start, end = layout
     return (
-        params.bars_per_day(freq, start, end),
-        params.freq_seconds(freq),
-        params.clock_seconds(start, "start"),
-        params.clock_seconds(end, "end"),
+        session_clock.bars_per_day(freq, start, end),
+        session_clock.freq_seconds(freq),
+        session_clock.clock_seconds(start, "start"),
+        session_clock.clock_seconds(end, "end"),
     )
 
 

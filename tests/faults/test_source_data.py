@@ -11,7 +11,8 @@ import faultkit
 import pandas as pd
 import pytest
 from conftest import snakemake, write_config
-from stockflow import quotes, sources
+from stockflow import quotes
+from stockflow.sources import origins
 
 pytestmark = pytest.mark.workflow
 
@@ -20,8 +21,8 @@ HEADER = "Date,Open,High,Low,Close,Volume"
 
 
 def embedded(ticker: str) -> list[quotes.Quote]:
-    body, where = sources.fetch(sources.Source("embedded"), ticker)
-    return quotes.parse(body, sources.EMBEDDED_FORMAT, where)[0]
+    body, where = origins.fetch(origins.Source("embedded"), ticker)
+    return quotes.parse(body, origins.EMBEDDED_FORMAT, where)[0]
 
 
 def row(q: quotes.Quote) -> list[str]:

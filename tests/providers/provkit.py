@@ -3,7 +3,8 @@
 import datetime as dt
 
 from fakekit import KEY, serving
-from stockflow import cli, download, http
+from stockflow import cli, download
+from stockflow.sources import http
 
 START, END = dt.date(2024, 1, 2), dt.date(2024, 3, 28)
 FAST = ["--retries", "2", "--backoff", "0", "--connect-timeout", "2", "--read-timeout", "5"]

@@ -7,8 +7,8 @@ import fake_alpaca
 import pytest
 from fakekit import KEY, SECRET, day, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow.http import Response
-from stockflow.providers import alpaca, base
+from stockflow.sources.http import Response
+from stockflow.sources.providers import alpaca, base
 
 QUERY = {
     "symbols": "AAPL",

@@ -7,9 +7,9 @@ import fake_alphavantage as fav
 import pytest
 from fakekit import KEY, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow.http import Response
-from stockflow.providers import alphavantage as av
-from stockflow.providers.base import ProviderError, Throttled, Window
+from stockflow.sources.http import Response
+from stockflow.sources.providers import alphavantage as av
+from stockflow.sources.providers.base import ProviderError, Throttled, Window
 
 
 def query(size: str, symbol: str = "IBM") -> dict:

@@ -8,8 +8,9 @@ import fake_eodhd
 import pytest
 from fakekit import KEY, history, normalized_csv
 from provkit import bulk_answer
-from stockflow import http, quotes
-from stockflow.providers import base, eodhd
+from stockflow import quotes
+from stockflow.sources import http
+from stockflow.sources.providers import base, eodhd
 
 MARKET = ("aapl.us", "ibm.us", "brk-b.us", "vod.lse")
 US = ("aapl.us", "ibm.us", "brk-b.us")

@@ -10,8 +10,9 @@ import fake_polygon
 import pytest
 from fakekit import KEY, history, normalized_csv
 from provkit import bulk_answer
-from stockflow import http, providers, quotes
-from stockflow.providers import base, polygon
+from stockflow import quotes
+from stockflow.sources import http
+from stockflow.sources.providers import base, fetching, polygon
 
 MARKET = ("aapl", "ibm", "brk.b", "msft")
 FRIDAY = dt.date(2024, 3, 8)
@@ -147,7 +148,7 @@ def test_a_malformed_answer_is_refused_naming_the_result(results, words):
 
 
 def test_only_the_providers_with_a_bulk_endpoint_offer_one():
-    offered = {n: providers.adapter(n).bulk for n in providers.NAMES}
+    offered = {n: fetching.adapter(n).bulk for n in fetching.NAMES}
     assert sorted(n for n, b in offered.items() if b) == ["eodhd", "polygon"]
     assert offered["polygon"].docs == (
         "https://massive.com/docs/rest/stocks/aggregates/daily-market-summary"

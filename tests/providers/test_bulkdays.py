@@ -1,4 +1,4 @@
-"""A whole market's day is asked once and shared by the run's downloads (stockflow/bulkdays.py),
+"""A whole market's day is asked once and shared by the run's downloads (stockflow/nightly/marketdays.py),
 against a loopback Polygon that counts its grouped-daily requests."""
 
 import datetime as dt
@@ -9,15 +9,18 @@ import fake_polygon
 import pytest
 from fakekit import history, normalized_csv, serving
 from provkit import FAST
-from stockflow import bulkdays, download, http, providers
-from stockflow.providers.base import Window
+from stockflow import download
+from stockflow.nightly import marketdays
+from stockflow.sources import http
+from stockflow.sources.providers import fetching
+from stockflow.sources.providers.base import Window
 
 DAY = dt.date(2024, 3, 28)
 OPTS = http.Options(2, 5, 2, 0, 50_000_000)
 
 
 def settings(server, tmp_path):
-    return providers.Settings(
+    return fetching.Settings(
         provider="polygon",
         key_env=("POLYGON_API_KEY",),
         base_url=server.base,
@@ -38,8 +41,8 @@ def polygon(monkeypatch):
 def test_a_day_is_asked_once_and_kept(tmp_path, polygon):
     fake, server = polygon
     s = settings(server, tmp_path)
-    first = bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
-    again = bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    first = marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    again = marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
     assert first == again and fake.bulk_calls == 1
     bar = history("AAPL", DAY, DAY)[0]
     assert first["aapl"] == [bar.open, bar.high, bar.low, bar.close, bar.volume]
@@ -50,13 +53,13 @@ def test_a_day_is_asked_once_and_kept(tmp_path, polygon):
 def test_an_answer_asked_on_its_own_day_is_asked_again_the_next_day(tmp_path, polygon, monkeypatch):
     fake, server = polygon
     s = settings(server, tmp_path)
-    monkeypatch.setattr(bulkdays, "new_york_today", lambda: DAY)  # asked before the close
-    bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
-    bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    monkeypatch.setattr(marketdays, "new_york_today", lambda: DAY)  # asked before the close
+    marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
     assert fake.bulk_calls == 1  # the same day's runs share it
-    monkeypatch.setattr(bulkdays, "new_york_today", lambda: DAY + dt.timedelta(days=1))
-    bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
-    bulkdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    monkeypatch.setattr(marketdays, "new_york_today", lambda: DAY + dt.timedelta(days=1))
+    marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
+    marketdays.market_day(DAY, s, OPTS, str(tmp_path / "bulk"))
     assert fake.bulk_calls == 2  # asked once more after the day, then kept
 
 
@@ -64,7 +67,7 @@ def test_a_kept_answer_that_does_not_read_back_is_asked_again(tmp_path, polygon)
     fake, server = polygon
     (tmp_path / "bulk/polygon").mkdir(parents=True)
     (tmp_path / f"bulk/polygon/{DAY}.json").write_text('{"rows": ')
-    rows = bulkdays.market_day(DAY, settings(server, tmp_path), OPTS, str(tmp_path / "bulk"))
+    rows = marketdays.market_day(DAY, settings(server, tmp_path), OPTS, str(tmp_path / "bulk"))
     assert set(rows) == {"aapl", "ibm"} and fake.bulk_calls == 1
 
 
@@ -102,7 +105,7 @@ def test_downloads_in_parallel_processes_share_one_request_per_day(tmp_path, pol
 
 def test_weekdays():
     win = Window(dt.date(2024, 3, 29), dt.date(2024, 4, 2))
-    assert bulkdays.weekdays(win) == [
+    assert marketdays.weekdays(win) == [
         dt.date(2024, 3, 29),
         dt.date(2024, 4, 1),
         dt.date(2024, 4, 2),
@@ -134,6 +137,6 @@ def test_a_bad_bar_in_the_markets_day_fails_the_ticker_and_is_recorded(tmp_path,
 
 
 def bulkdays_failures(tmp_path):
-    from stockflow import incremental
+    from stockflow.nightly import daily_history
 
-    return incremental.last_failures(str(tmp_path / "history"))
+    return daily_history.last_failures(str(tmp_path / "history"))

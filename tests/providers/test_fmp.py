@@ -6,8 +6,8 @@ import fake_fmp
 import pytest
 from fakekit import KEY, Seen, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow import http
-from stockflow.providers import base, fmp
+from stockflow.sources import http
+from stockflow.sources.providers import base, fmp
 
 
 def test_a_range_of_daily_bars_becomes_the_normalized_csv(tmp_path, capsys, monkeypatch):

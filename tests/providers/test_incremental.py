@@ -1,6 +1,6 @@
 """Download only what is missing: a provider is asked for the days after those kept in the
 history directory, the seam is checked, and the output ends equal to a cold download of the
-same days (stockflow/incremental.py, against a loopback EODHD)."""
+same days (stockflow/nightly/daily_history.py, against a loopback EODHD)."""
 
 import datetime as dt
 import os
@@ -9,8 +9,9 @@ import fake_eodhd
 import pytest
 from fakekit import history, normalized_csv, serving
 from provkit import FAST, START
-from stockflow import StockflowError, cli, download, incremental, quotes
-from stockflow.providers.base import Window
+from stockflow import StockflowError, cli, download, quotes
+from stockflow.nightly import daily_history
+from stockflow.sources.providers.base import Window
 
 T = "AAPL.US"
 END1 = dt.date(2024, 3, 28)  # a Thursday
@@ -141,7 +142,7 @@ WANTED = Window(dt.date(2024, 1, 2), dt.date(2024, 1, 10))
     ],
 )
 def test_plan(stored, refetch, keep, ask):
-    got = incremental.plan(stored, WANTED, refetch)
+    got = daily_history.plan(stored, WANTED, refetch)
     assert [k.date.isoformat() for k in got.keep] == keep
     if isinstance(ask, tuple):
         ask = Window(
@@ -155,12 +156,12 @@ def test_the_seam_refuses_a_day_already_stored_naming_both():
         StockflowError,
         match=r"first day 2024-01-05 is not after the last stored day 2024-01-05 \(q.csv\)",
     ):
-        incremental.merge(
+        daily_history.merge(
             [q("2024-01-04"), q("2024-01-05")], [q("2024-01-05")], "q.csv", "AAPL.US (EODHD)"
         )
 
 
 def test_the_merged_series_is_checked_as_one_file():
-    merged, warnings = incremental.merge([q("2024-01-02")], [q("2024-03-01")], "q.csv", "AAPL.US")
+    merged, warnings = daily_history.merge([q("2024-01-02")], [q("2024-03-01")], "q.csv", "AAPL.US")
     assert [m.date.isoformat() for m in merged] == ["2024-01-02", "2024-03-01"]
     assert any("gap(s) of more than" in w and "q.csv 2024-01-02" not in w for w in warnings)

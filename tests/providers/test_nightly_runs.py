@@ -10,7 +10,8 @@ import pytest
 from conftest import write_config
 from fakekit import history, normalized_csv, serving
 from provkit import START
-from stockflow import joblog, quotes
+from stockflow import quotes
+from stockflow.runlog import joblog
 from test_provider_runs import config_for, fake_of, run
 
 pytestmark = pytest.mark.workflow
@@ -64,7 +65,7 @@ def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
 
 
 def stage_results(workdir, stage) -> dict:
-    """Each ticker's result line (stockflow.joblog) in the stage's logs, per-ticker or batched."""
+    """Each ticker's result line (stockflow.runlog.joblog) in the stage's logs, per-ticker or batched."""
     found = {}
     for log in (workdir / "logs" / stage).glob("*.log"):
         if log.name.startswith("batch-"):

@@ -10,8 +10,8 @@ import fake_polygon
 import pytest
 from fakekit import KEY, Seen, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow.http import Response
-from stockflow.providers import base, polygon
+from stockflow.sources.http import Response
+from stockflow.sources.providers import base, polygon
 
 PATH = "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-03-28"
 BEARER = f"Bearer {KEY}"

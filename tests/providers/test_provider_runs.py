@@ -13,7 +13,7 @@ import pytest
 from conftest import SNAKEFILE, write_config
 from fakekit import KEY, SECRET, history, normalized_csv, serving
 from provkit import END, START
-from stockflow import providers
+from stockflow.sources.providers import fetching
 
 pytestmark = pytest.mark.workflow
 
@@ -75,7 +75,7 @@ def files_holding(root, *secrets: str) -> list[str]:
     return hits
 
 
-@pytest.mark.parametrize("name", providers.NAMES)
+@pytest.mark.parametrize("name", fetching.NAMES)
 def test_a_run_through_each_provider_writes_its_quotes_and_never_its_key(tmp_path, name):
     fake = fake_of(name)
     tickers = TICKERS.get(name, DEFAULT_TICKERS)

@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 
 @pytest.mark.parametrize(

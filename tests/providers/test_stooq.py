@@ -4,8 +4,8 @@ import fake_stooq
 import pytest
 from fakekit import KEY, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow import http
-from stockflow.providers import base, stooq
+from stockflow.sources import http
+from stockflow.sources.providers import base, stooq
 
 WINDOW = base.Window(START, END)
 

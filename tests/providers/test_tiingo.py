@@ -7,8 +7,8 @@ import provkit
 import pytest
 from fakekit import KEY, Seen, history, normalized_csv
 from provkit import END, START
-from stockflow.http import Response
-from stockflow.providers import base, tiingo
+from stockflow.sources.http import Response
+from stockflow.sources.providers import base, tiingo
 
 # The free tier's 50 an hour would space a retry 72 s apart: tests lift the budget.
 UNLIMITED = ("--requests-per-minute", "0")

@@ -7,9 +7,9 @@ import fake_twelvedata as ftd
 import pytest
 from fakekit import KEY, Seen, history, normalized_csv
 from provkit import END, START, fetch
-from stockflow.http import Response
-from stockflow.providers import twelvedata as td
-from stockflow.providers.base import ProviderError, Throttled, Window
+from stockflow.sources.http import Response
+from stockflow.sources.providers import twelvedata as td
+from stockflow.sources.providers.base import ProviderError, Throttled, Window
 
 
 def query(start="2024-01-02", end_date="2024-03-29", symbol="AAPL") -> dict:

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from conftest import SNAKEFILE, jobs_run, snakemake, write_config
 from s3kit import fresh_prefix, snakemake_s3
-from stockflow import joblog
-from stockflow.sources import embedded_path
+from stockflow.runlog import joblog
+from stockflow.sources.origins import embedded_path
 
 pytestmark = pytest.mark.storage
 

@@ -8,16 +8,12 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.current_basedir).parent))
 
 import stockflow.shard
-from stockflow import (
-    StockflowError,
-    incremental,
-    jobenv,
-    registry,
-    secrets,
-    stageargs,
-    storagecheck,
-    tickers as sf_tickers,
-)
+from stockflow import StockflowError, registry, secrets
+from stockflow.nightly import daily_history
+from stockflow.config import jobenv
+from stockflow.config import stageargs
+from stockflow.config import storagecheck
+from stockflow.config import tickers as sf_tickers
 from stockflow.registry import (
     BENCH_OUTPUTS,
     BENCH_SUMMARY,
@@ -119,15 +115,15 @@ BATCH_GROUP = "chain" if workflow.remote_exec else None
 # Each batch job has a rule name of its own (download_batch0003) that no profile can list, so
 # it names its group itself, always. Locally that is 3 jobs a group, which costs nothing.
 BATCH_RULE_GROUP = "chain"
-# Once per run, not per job (see stockflow/stageargs.py): params and resources of the stages.
+# Once per run, not per job (see stockflow/config/stageargs.py): params and resources of the stages.
 DOWNLOAD_ARGS = stageargs.download(config)
 SYNTH_ARGS = stageargs.synthesize(config)
 CONVERT_ARGS = stageargs.convert(config)
 DOWNLOAD_RUNTIME = stageargs.download_runtime(config)
 # A provider's download that failed after an earlier success leaves no output, which Snakemake
 # does not make again while what follows it is in place: the time of its last failure
-# (stockflow/incremental.py) is part of its parameters, so the next run tries it again.
-FAILED_DOWNLOADS = incremental.last_failures(stageargs.HISTORY_DIR)
+# (stockflow/nightly/daily_history.py) is part of its parameters, so the next run tries it again.
+FAILED_DOWNLOADS = daily_history.last_failures(stageargs.HISTORY_DIR)
 # At most source.parallel downloads at once, also when no --resources is given; a
 # --resources downloads=N given on the command line wins.
 if "downloads" not in workflow.global_resources:
@@ -139,7 +135,7 @@ PLOT_MEM_MB = stageargs.plot_mem_mb(config)
 
 
 wildcard_constraints:
-    # A name, never a path or a temporary (stockflow/tickers.py); configured_ticker() refuses
+    # A name, never a path or a temporary (stockflow/config/tickers.py); configured_ticker() refuses
     # names that are not configured.
     ticker=sf_tickers.WILDCARD,
     stage="|".join(CPROFILED),

@@ -148,7 +148,7 @@ class LogHandler(LogHandlerBase):
             self._status(force=event == LogEvent.JOB_ERROR)
 
     def _explain_storage(self, record) -> None:
-        from stockflow import storagecheck
+        from stockflow.config import storagecheck
 
         endpoint = storagecheck.endpoint_from(os.environ, sys.argv)
         line = storagecheck.explain_transfer_failure(str(record.getMessage()), endpoint)

@@ -1,6 +1,6 @@
 """What a bar is, once: its columns in file order, and where HDF5 files keep them.
 
-Stdlib only; the JSON lines (``stockflow.jsonlines``), the converter, the HDF5 writer and
+Stdlib only; the JSON lines (``stockflow.formats.jsonlines``), the converter, the HDF5 writer and
 reader, and the charts all name columns through this module.
 """
 

@@ -9,7 +9,7 @@ them once and calls the stage's own ``main`` for each ticker in turn, with the a
 ticker's per-ticker job gets (``STAGE_ARG...``: the rule's params, the same tuple), so every
 file is the same, byte for byte, and written the same way (atomically, by the stage).
 
-Each ticker's result line (stockflow.joblog) carries its name and its own seconds, CPU seconds
+Each ticker's result line (runlog.joblog) carries its name and its own seconds, CPU seconds
 and peak memory: the batch's benchmark is per batch, the summaries stay per ticker. A ticker
 that fails does not stop the batch: the others are tried, then the job exits 1 with one line
 per failed ticker saying why (file and line, as the stage said it).
@@ -20,8 +20,9 @@ import importlib
 import os
 import sys
 
-from stockflow import StockflowError, cli, joblog
-from stockflow.cprofile import OUT_ENV as CPROFILE_ENV
+from stockflow import StockflowError, cli
+from stockflow.runlog import joblog
+from stockflow.runlog.cprofile import OUT_ENV as CPROFILE_ENV
 
 # stage -> (reads an input file, the stage's argv for one ticker)
 STAGES = {

@@ -12,14 +12,15 @@ different sizes.
 import argparse
 import statistics
 
-from stockflow import atomic, cli, registry, shard, tabular
+from stockflow import atomic, cli, registry, shard
+from stockflow.formats import tsv
 
 COLUMNS = ("rule", "ticker", "seconds", "cpu_seconds", "max_rss_mb", "input_mb", "mb_per_s")
 
 
 def summarize(jobs: list[dict], rules: list[registry.Rule] = registry.SUMMARIZED) -> list[dict]:
     """Rows of the summarized rules, rule by rule, tickers in run order."""
-    by_rule = tabular.group_by(jobs, "rule")
+    by_rule = tsv.group_by(jobs, "rule")
     table = []
     for rule in rules:
         for job in by_rule.get(rule.name, []):
@@ -40,13 +41,13 @@ def summarize(jobs: list[dict], rules: list[registry.Rule] = registry.SUMMARIZED
 
 
 def to_tsv(table: list[dict]) -> bytes:
-    return tabular.to_tsv(COLUMNS, table)
+    return tsv.to_tsv(COLUMNS, table)
 
 
 def describe(table: list[dict]) -> str:
     """Per rule: jobs, median and total seconds, median MB/s."""
     lines = [f"{'rule':<16}{'jobs':>6}{'median s':>11}{'total s':>10}{'median MB/s':>13}"]
-    for rule, rows in tabular.group_by(table, "rule").items():
+    for rule, rows in tsv.group_by(table, "rule").items():
         secs = [r["seconds"] for r in rows if r["seconds"] is not None]
         rates = [r["mb_per_s"] for r in rows if r["mb_per_s"] is not None]
         lines.append(

@@ -6,14 +6,14 @@ import sys
 from collections.abc import Callable
 
 from stockflow import StockflowError
-from stockflow.cprofile import OUT_ENV as CPROFILE_ENV
+from stockflow.runlog.cprofile import OUT_ENV as CPROFILE_ENV
 from stockflow.secrets import scrub
 
 
 def run(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> int:
     """Run a stage's main; a StockflowError or OSError becomes one line on stderr and exit code 1.
 
-    With ``$STOCKFLOW_CPROFILE_OUT`` set, main runs under cProfile (stockflow.cprofile). Any
+    With ``$STOCKFLOW_CPROFILE_OUT`` set, main runs under cProfile (stockflow.runlog.cprofile). Any
     other exception prints its traceback, with keys scrubbed, and exit code 1.
     """
     return 0 if attempt(main, argv) is None else 1
@@ -25,7 +25,7 @@ def attempt(main: Callable[[list[str] | None], None], argv: list[str] | None = N
     profile_out = os.environ.get(CPROFILE_ENV, "")
     try:
         if profile_out:
-            from stockflow.cprofile import run_profiled
+            from stockflow.runlog.cprofile import run_profiled
 
             run_profiled(main, argv, profile_out)
             info(f"profile written to {profile_out}")

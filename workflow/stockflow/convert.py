@@ -17,8 +17,10 @@ import json
 import os
 import re
 
-from stockflow import StockflowError, atomic, cli, convert_kept, defaults, joblog, periods
+from stockflow import StockflowError, atomic, cli, defaults
 from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
+from stockflow.nightly import finished, finished_months
+from stockflow.runlog import joblog
 
 DEFAULT_THREADS = defaults.CONVERT["threads"]
 DEFAULT_MEMORY_MB = defaults.CONVERT["memory_mb"]
@@ -133,7 +135,7 @@ def _values(column, dtype):
 
 
 def _blocks(batch):
-    """A record batch as the arrays of h5frame.BLOCKS: timestamps (ns), prices, volumes."""
+    """A record batch as the arrays of formats.hdf5.BLOCKS: timestamps (ns), prices, volumes."""
     import numpy as np
 
     ts = _values(batch.column(0), np.int64) * np.int64(1_000_000_000)  # seconds -> ns
@@ -209,7 +211,7 @@ def _bar_problem(line: str) -> str | None:
 
 
 def _write_fixed(batches, tmp, complevel, complib) -> int:
-    from stockflow.h5frame import FrameWriter
+    from stockflow.formats.hdf5 import FrameWriter
 
     first = next(batches, None)
     if first is None:
@@ -228,7 +230,7 @@ def _write_fixed(batches, tmp, complevel, complib) -> int:
 def _write_table(batches, tmp, complevel, complib) -> int:
     import pandas as pd
 
-    from stockflow.h5frame import checksum
+    from stockflow.formats.hdf5 import checksum
 
     rows, sums = 0, dict.fromkeys(COLUMNS, 0)
     opts = {"complevel": complevel, "complib": complib} if complevel else {}
@@ -245,10 +247,10 @@ def _write_table(batches, tmp, complevel, complib) -> int:
 
 
 def _verify_table(path, rows: int, sums: dict[str, int]) -> None:
-    """As h5frame.verify_written, for the table layout: PyTables ignores a failed close."""
+    """As formats.hdf5.verify_written, for the table layout: PyTables ignores a failed close."""
     import pandas as pd
 
-    from stockflow.h5frame import checksum, reading_back
+    from stockflow.formats.hdf5 import checksum, reading_back
 
     with reading_back(path):
         back = pd.read_hdf(path, HDF5_KEY)
@@ -270,19 +272,19 @@ def convert_file(
     """Convert one file; return the number of bars. ``out`` appears only if all went well.
 
     With ``keep_dir`` (fixed layout, a file of one parsing block) only the months whose text
-    changed since the last run are parsed (stockflow.convert_kept).
+    changed since the last run are parsed (stockflow.nightly.finished_months).
     """
     return convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir)[0]
 
 
 def convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir):
     """As convert_file; return the number of bars and of months parsed (None: not by month)."""
-    if keep_dir and fmt == "fixed" and convert_kept.fits(src, block_bytes(memory_mb)):
+    if keep_dir and fmt == "fixed" and finished_months.fits(src, block_bytes(memory_mb)):
         _arrow_setup(threads)
         writer = {"complevel": complevel, "complib": complib}
         # The rows parsed from a month's text depend on the text and this module's code alone.
-        key = {"code": periods.code_digest(__file__)}
-        return convert_kept.convert(src, out, keep_dir, key, writer, _parser(src, threads))
+        key = {"code": finished.code_digest(__file__)}
+        return finished_months.convert(src, out, keep_dir, key, writer, _parser(src, threads))
     batches = iter_batches(src, threads, memory_mb)
     with atomic.atomic_path(out) as tmp:
         if fmt == "fixed":
@@ -297,7 +299,7 @@ def convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep
 
 
 def _parser(src: str, threads: int):
-    """For convert_kept: a buffer of whole lines of ``src`` to h5frame's block arrays."""
+    """For nightly.finished_months: a buffer of whole lines of ``src`` to the HDF5 block arrays."""
     import numpy as np
     import pyarrow as pa
 
@@ -326,7 +328,7 @@ def add_options(p) -> None:
     p.add_argument(
         "--keep-dir",
         help="keep the output here; next time parse only the months that changed"
-        " (stockflow.periods)",
+        " (stockflow.nightly.finished)",
     )
 
 
@@ -355,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     n, months = convert_counting(a.src, a.out, **options(a))
     made = "" if months is None else f", {months} months parsed, the others kept"
     cli.info(f"{a.src}: {n} bars -> {a.out} ({a.format}{made})")
-    from stockflow.h5frame import describe
+    from stockflow.formats.hdf5 import describe
 
     parsed = {} if months is None else {"months_parsed": months}
     joblog.write(bytes=os.path.getsize(a.src), bars=n, **parsed, **describe(a.out))

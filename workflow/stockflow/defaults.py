@@ -35,7 +35,7 @@ SYNTH = {
 }
 HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
-# Keep each ticker's last JSON and HDF5 so a rerun re-makes only what changed (periods.py).
+# Keep each ticker's last JSON and HDF5 so a rerun re-makes only what changed (nightly/finished.py).
 PERIODS = True
 # Tickers per batch: a shard of the summaries, and one cluster job (README, "On a cluster").
 BATCH_SIZE = 50
@@ -43,7 +43,7 @@ BATCH_SIZE = 50
 # (README, "Scale"); true / false force either way.
 BATCH_JOBS = "auto"
 BATCH_ABOVE = 200
-# Per-ticker charts: for at most this many tickers (a sample beyond), see stockflow.tickers.
+# Per-ticker charts: for at most this many tickers (a sample beyond), see stockflow.config.tickers.
 REPORT = {"tickers": 4}
 CPROFILE = False
 

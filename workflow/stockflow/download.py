@@ -4,10 +4,10 @@
     python -m stockflow.download TICKER OUT.csv --provider NAME --key-env VAR [VAR] ...
 
 Without --url/--path/--provider the embedded offline source is used. A provider
-(``stockflow.providers``) reads its key from the environment variable(s) --key-env names; the
+(``sources.providers``) reads its key from the environment variable(s) --key-env names; the
 key itself is never an argument. With a provider and --history-dir, the days a previous run
 stored there are kept and only the days after the last one are asked for
-(``stockflow.incremental``); --refetch-from DATE asks again from that day on. The output is
+(``nightly.daily_history``); --refetch-from DATE asks again from that day on. The output is
 only written once the whole answer has been validated as quotes, and atomically.
 """
 
@@ -15,8 +15,10 @@ import argparse
 import datetime as dt
 import os
 
-from stockflow import StockflowError, atomic, cli, defaults, http, joblog, quotes
-from stockflow.sources import EMBEDDED_FORMAT, Source, fetch
+from stockflow import StockflowError, atomic, cli, defaults, quotes
+from stockflow.runlog import joblog
+from stockflow.sources import http
+from stockflow.sources.origins import EMBEDDED_FORMAT, Source, fetch
 
 
 def _date(text: str) -> dt.date:
@@ -33,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--url", help="http(s) URL template with {ticker}")
     where.add_argument("--path", help="local file template with {ticker}")
-    where.add_argument("--provider", help="a quote provider by name (stockflow.providers)")
+    where.add_argument("--provider", help="a quote provider by name (stockflow.sources.providers)")
     d = defaults.SOURCE
     p.add_argument(
         "--format",
@@ -90,9 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         args.connect_timeout, args.read_timeout, args.retries, args.backoff, args.max_bytes
     )
     if args.provider:
-        from stockflow import providers
+        from stockflow.sources.providers import fetching
 
-        settings = providers.Settings(
+        settings = fetching.Settings(
             provider=args.provider,
             key_env=tuple(args.key_env),
             base_url=args.base_url,
@@ -139,13 +141,14 @@ def _fetch_missing(args, settings, opts):
     The history is written (atomically) before OUT, so a job killed between the two has lost
     nothing: the next run asks for nothing and writes OUT from it.
     """
-    from stockflow import incremental, providers
+    from stockflow.nightly import daily_history
+    from stockflow.sources.providers import fetching
 
     if not args.history_dir:
-        return providers.fetch(args.ticker, settings, opts)
+        return fetching.fetch(args.ticker, settings, opts)
     history = os.path.join(args.history_dir, f"{args.ticker}.csv")
     stored = _stored(history)
-    todo = incremental.plan(stored, providers.window(settings), args.refetch_from)
+    todo = daily_history.plan(stored, fetching.window(settings), args.refetch_from)
     cli.info(f"{args.ticker}: {todo.why} ({history})")
     if todo.ask is None:
         return stored, [], history
@@ -155,10 +158,10 @@ def _fetch_missing(args, settings, opts):
             cli.info(f"{where}: no new day")
             return stored, [], where
         # The answer's own warnings (rows sorted, prices rounded) come again from this check.
-        merged, warnings = incremental.merge(todo.keep, rows, history, where)
+        merged, warnings = daily_history.merge(todo.keep, rows, history, where)
     except StockflowError:
         # recorded, so that the next run asks again (the Snakefile reads these)
-        incremental.mark_failure(args.history_dir, args.ticker)
+        daily_history.mark_failure(args.history_dir, args.ticker)
         raise
     if merged != stored:
         atomic.write_bytes(history, quotes.to_csv(merged))
@@ -168,17 +171,18 @@ def _fetch_missing(args, settings, opts):
 def _new_days(args, settings, opts, todo) -> tuple[list, str]:
     """The days ``todo`` asks for, checked: from the market's days when the provider has a
     bulk endpoint and only a few are missing, else one request for the ticker's range."""
-    from stockflow import bulkdays, providers
+    from stockflow.nightly import marketdays
+    from stockflow.sources.providers import fetching
 
-    days = bulkdays.weekdays(todo.ask)
-    bulk = providers.adapter(settings.provider).bulk is not None
-    if not (args.bulk_dir and bulk and todo.keep and len(days) <= bulkdays.MAX_DAYS):
-        rows, _, where = providers.fetch(
+    days = marketdays.weekdays(todo.ask)
+    bulk = fetching.adapter(settings.provider).bulk is not None
+    if not (args.bulk_dir and bulk and todo.keep and len(days) <= marketdays.MAX_DAYS):
+        rows, _, where = fetching.fetch(
             args.ticker, settings, opts, todo.ask, some_days=bool(todo.keep)
         )
         return rows, where
     where = f"{args.ticker} ({settings.provider} market days {todo.ask.start}..{todo.ask.end})"
-    raw = bulkdays.rows_for(args.ticker, days, settings, opts, args.bulk_dir)
+    raw = marketdays.rows_for(args.ticker, days, settings, opts, args.bulk_dir)
     if not raw:
         return [], where
     rows, _ = quotes.from_rows(raw, where)

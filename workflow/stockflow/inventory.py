@@ -13,7 +13,8 @@ inventory opens no data file (a rerun of one ticker does not reread the market).
 import argparse
 import statistics
 
-from stockflow import atomic, cli, shard, tabular
+from stockflow import atomic, cli, shard
+from stockflow.formats import tsv
 
 COLUMNS = ("ticker", "rows", "size_mb", "data_mb", "ratio", "json_mb", "json_ratio", "layout")
 # Above this many files the HTML table shows the spread and the largest files, not every row
@@ -42,7 +43,7 @@ def inventory(jobs: list[dict]) -> list[dict]:
 
 
 def to_tsv(table: list[dict]) -> bytes:
-    return tabular.to_tsv(COLUMNS, table)
+    return tsv.to_tsv(COLUMNS, table)
 
 
 def total(table: list[dict]) -> dict:
@@ -96,13 +97,13 @@ def to_html(table: list[dict]) -> bytes:
     every = [[r[c] for c in COLUMNS] for r in table]
     whole = [[total(table)[c] for c in COLUMNS]]
     if len(table) <= HTML_ROWS:
-        page = tabular.html_page(title, tabular.html_table(title, HEADS, every + whole, note))
+        page = tsv.html_page(title, tsv.html_table(title, HEADS, every + whole, note))
         return page.encode()
     largest = sorted(table, key=lambda r: r["size_mb"], reverse=True)[:20]
-    return tabular.html_page(
+    return tsv.html_page(
         title,
-        tabular.html_table(title, HEADS, whole + spread(table), note),
-        tabular.html_table(
+        tsv.html_table(title, HEADS, whole + spread(table), note),
+        tsv.html_table(
             f"The 20 largest of {len(table)} files (every file: results/inventory.tsv)",
             HEADS,
             [[r[c] for c in COLUMNS] for r in largest],

@@ -7,10 +7,10 @@
         --singles BENCH.tsv... --distributions P --progress P [--run-log-dir DIR]
 
 ``ticker``: the daily close over the synthesized period and one sample day's bars
-(``stockflow.ticker_charts``). ``benchmarks``: seconds per job by rule, MB/s per ticker for
-convert, peak memory per rule, the timeline of the latest run (``stockflow.bench_charts``).
+(``stockflow.report.per_ticker``). ``benchmarks``: seconds per job by rule, MB/s per ticker for
+convert, peak memory per rule, the timeline of the latest run (``stockflow.report.benchmarks``).
 ``market``: distributions across every ticker and the run's progress
-(``stockflow.market_charts``). The jobs of the run come from the shards (the data chain) and
+(``stockflow.report.market``). The jobs of the run come from the shards (the data chain) and
 the benchmark files of the other jobs (``--singles``).
 """
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     a = p.parse_args(argv)
     if a.command == "ticker":
-        from stockflow.ticker_charts import plot_ticker
+        from stockflow.report.per_ticker import plot_ticker
 
         cli.info(plot_ticker(a.ticker, a.quotes, a.bars, a.close_out, a.day_out))
         return
@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> None:
 
     run = RunFiles(a.shards, a.singles, a.run_log_dir)
     if a.command == "benchmarks":
-        from stockflow.bench_charts import plot_benchmarks
+        from stockflow.report.benchmarks import plot_benchmarks
 
         outs = {name: getattr(a, name) for name in registry.BENCH_OUTPUTS}
         cli.info(plot_benchmarks(a.summary, outs, run))
     else:
-        from stockflow.market_charts import plot_market
+        from stockflow.report.market import plot_market
 
         outs = {name: getattr(a, name) for name in registry.MARKET_PLOTS}
         cli.info(plot_market(a.summary, a.inventory, outs, run))

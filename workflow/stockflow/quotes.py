@@ -169,7 +169,7 @@ def _both(a, b) -> str:
 
 
 def from_rows(rows, where: str) -> tuple[list[Quote], list[str]]:
-    """Quotes from a provider's rows (stockflow.providers.base.Row), checked as a CSV's are."""
+    """Quotes from a provider's rows (sources.providers.base.Row), checked as a CSV's are."""
     if not rows:
         raise StockflowError(f"{where}: no quote rows found")
     checked = []

@@ -6,7 +6,7 @@ One row per job of the data chain (download, synthesize, convert) of each ticker
 seconds and peak memory from its benchmark, when it ended (the ``ended`` of its log's result
 line, else the benchmark's mtime: Snakemake writes it when the job's process exits) and started
 (that minus the benchmarked seconds), the bytes of its work from its log's result
-line (``stockflow.joblog``), and for convert the facts of the ``.h5``. The benchmark summary,
+line (``stockflow.runlog.joblog``), and for convert the facts of the ``.h5``. The benchmark summary,
 the inventory and the timeline read the shards, not 30,000 files each.
 ``--anchor``: the shard's first input as the job sees it (its download benchmark of the first
 ticker), which tells where the run's files are (the working directory, or a storage copy).
@@ -19,7 +19,9 @@ import argparse
 import os
 from dataclasses import dataclass
 
-from stockflow import StockflowError, atomic, benchfiles, cli, joblog, registry, schedule, tabular
+from stockflow import StockflowError, atomic, cli, registry
+from stockflow.formats import tsv
+from stockflow.runlog import benchfiles, joblog, schedule
 
 COLUMNS = (
     "rule",
@@ -123,14 +125,14 @@ def read(paths: list[str]) -> list[dict]:
     rows = []
     for path in paths:
         try:
-            part = tabular.read_tsv(path)
+            part = tsv.read_tsv(path)
         except FileNotFoundError:
             raise StockflowError(f"{path}: shard is missing") from None
         if part and "work_bytes" not in part[0]:
             raise StockflowError(f"{path}: not a shard (no work_bytes column)")
         for row in part:
             for key in NUMBERS:
-                row[key] = tabular.number(row.get(key))
+                row[key] = tsv.number(row.get(key))
         rows += part
     return rows
 
@@ -172,7 +174,7 @@ class RunFiles:
 
     def latest_run(self) -> tuple[list[schedule.Job], int]:
         """The jobs of the latest run, and how many jobs of earlier runs were left out
-        (stockflow.schedule.latest_run)."""
+        (stockflow.runlog.schedule.latest_run)."""
         jobs = run_jobs(read(self.shards), self.singles)
         return schedule.latest_run(jobs, benchfiles.run_start(self.run_log_dir))
 
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     shard = os.path.basename(a.out).rsplit(".", 1)[0]
     root = registry.root_of(a.anchor, anchor(a.tickers, shard, a.batched))
     rows = collect_batch(a.tickers, shard, root) if a.batched else collect(a.tickers, root)
-    atomic.write_bytes(a.out, tabular.to_tsv(COLUMNS, rows, digits=6))
+    atomic.write_bytes(a.out, tsv.to_tsv(COLUMNS, rows, digits=6))
     cli.info(f"{len(a.tickers)} tickers, {len(rows)} jobs -> {a.out}")
 
 

@@ -7,7 +7,7 @@ Per day a random walk of ``TICKS_PER_BAR`` ticks per bar is cut into bars, laid 
 open to its close and stretched to touch exactly its high and low, then rounded to the day's
 price precision. Each day draws from its own stream seeded by (seed, ticker, date): output is
 byte-identical for identical inputs, and editing one day changes only that day's bars. Days are
-processed ``CHUNK_DAYS`` at a time (bounded memory) and formatted by ``stockflow.jsonlines``.
+processed ``CHUNK_DAYS`` at a time (bounded memory) and formatted by ``formats.jsonlines``.
 """
 
 import argparse
@@ -20,17 +20,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from stockflow import (  # noqa: E402
-    StockflowError,
-    atomic,
-    cli,
-    defaults,
-    joblog,
-    jsonlines,
-    params,
-    periods,
-    quotes,
-)
+from stockflow import StockflowError, atomic, cli, defaults, quotes  # noqa: E402
+from stockflow.config import session_clock  # noqa: E402
+from stockflow.formats import jsonlines  # noqa: E402
+from stockflow.nightly import finished  # noqa: E402
+from stockflow.runlog import joblog  # noqa: E402
 
 TICKS_PER_BAR = 5  # as the lesson: a 12 s walk resampled to 1-minute bars
 MAX_DECIMALS = quotes.PRICE_DECIMALS  # sources are rounded to it (stockflow.quotes)
@@ -261,7 +255,7 @@ def _plan(chosen: list[quotes.Quote], kept: dict, old: memoryview) -> list[tuple
     steps: list[tuple[str, list]] = []
     for q in chosen:
         k = kept.get(q.date.isoformat())
-        if k and k[0] == day_key(q) and periods.crc(old[k[1] : k[2]]) == k[3]:
+        if k and k[0] == day_key(q) and finished.crc(old[k[1] : k[2]]) == k[3]:
             prev = steps[-1] if steps and steps[-1][0] == "copy" else None
             if prev and kept[prev[1][-1].date.isoformat()][2] == k[1]:
                 prev[1].append(q)
@@ -288,20 +282,20 @@ def synthesize_file(
     """Write ``out`` atomically; return the number of bars and of days made (not reused).
 
     With ``keep_dir``, days whose quote is unchanged since the last run are copied from the
-    output it kept (stockflow.periods): a day's bars depend on its quote and the parameters
+    output it kept (stockflow.nightly.finished): a day's bars depend on its quote and the parameters
     alone, so the file is byte-identical to one made in full.
     """
-    n_bars = params.bars_per_day(freq, session_start, session_end)
+    n_bars = session_clock.bars_per_day(freq, session_start, session_end)
     history = quotes.read_csv(src, last=days)
     if len(history) < days:
         n = f"{len(history)} day" + ("s" if len(history) != 1 else "")
         cli.warn(f"{ticker}: {src} has {n}, fewer than synth.days={days}; using all")
     chosen = history[-days:]
-    freq_s = params.freq_seconds(freq)
-    start_s = params.clock_seconds(session_start, "synth.session_start")
-    code = periods.code_digest(__file__, jsonlines.__file__)
+    freq_s = session_clock.freq_seconds(freq)
+    start_s = session_clock.clock_seconds(session_start, "synth.session_start")
+    code = finished.code_digest(__file__, jsonlines.__file__)
     key = dict(code=code, ticker=ticker, bars=n_bars, freq=freq_s, start=start_s, seed=seed)
-    found = periods.load(keep_dir, out, key)
+    found = finished.load(keep_dir, out, key)
     kept = {d: (k, a, b, c) for d, k, a, b, c in found[1]["pieces"]} if found else {}
     old = memoryview(found[0].read_bytes() if found else b"")
     pieces, made = [], 0
@@ -322,11 +316,11 @@ def synthesize_file(
                 fh.write(text)
                 starts = _day_starts(text, chunk)
                 for q, a, b in zip(chunk, starts, [*starts[1:], len(text)], strict=True):
-                    c = periods.crc(text[a:b])
+                    c = finished.crc(text[a:b])
                     pieces.append([q.date.isoformat(), day_key(q), at + a, at + b, c])
                 at += len(text)
                 made += len(chunk)
-    periods.keep(keep_dir, out, key, pieces)
+    finished.keep(keep_dir, out, key, pieces)
     return len(chosen) * n_bars, made
 
 
@@ -359,7 +353,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=d["seed"])
     p.add_argument(
         "--keep-dir",
-        help="keep the output here and reuse its unchanged days next time (stockflow.periods)",
+        help="keep the output here and reuse its unchanged days next time (nightly.finished)",
     )
     return p.parse_args(argv)
 

@@ -9,7 +9,8 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from stockflow import StockflowError, tabular
+from stockflow import StockflowError
+from stockflow.formats import tsv
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Benchmark:
 def read(path: str) -> Benchmark:
     """The first (usually only) run of a benchmark file; an error if it is missing or foreign."""
     try:
-        rows = tabular.read_tsv(path)
+        rows = tsv.read_tsv(path)
     except FileNotFoundError:
         raise StockflowError(f"{path}: benchmark file is missing") from None
     if not rows or "s" not in rows[0]:
@@ -30,9 +31,9 @@ def read(path: str) -> Benchmark:
     row = rows[0]
     # Snakemake writes NA when a job was too short to sample
     return Benchmark(
-        tabular.number(row.get("s")),
-        tabular.number(row.get("cpu_time")),
-        tabular.number(row.get("max_rss")),
+        tsv.number(row.get("s")),
+        tsv.number(row.get("cpu_time")),
+        tsv.number(row.get("max_rss")),
     )
 
 

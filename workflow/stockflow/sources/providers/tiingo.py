@@ -17,7 +17,7 @@ https://www.tiingo.com/documentation/end-of-day.
 
 from urllib.parse import quote
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 COLUMNS = ("date", "open", "high", "low", "close", "volume")
 HOURLY_WAIT_S = 60.0

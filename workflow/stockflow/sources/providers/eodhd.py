@@ -24,7 +24,7 @@ https://eodhd.com/financial-apis/api-limits for the cost).
 import datetime as dt
 from urllib.parse import quote, unquote, urlsplit
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 TITLE = "EODHD"
 COLUMNS = ("date", "open", "high", "low", "close", "volume")

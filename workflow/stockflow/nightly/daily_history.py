@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from stockflow import StockflowError, quotes
-from stockflow.providers.base import Window
+from stockflow.sources.providers.base import Window
 
 # A cold download's first row is the first trading day on or after the window's start, which
 # may be days later (a weekend, a holiday, a closed market): within this many days the stored

@@ -13,8 +13,9 @@ import fcntl
 import json
 import os
 
-from stockflow import atomic, providers
-from stockflow.providers.base import Row, Window, new_york_today
+from stockflow import atomic
+from stockflow.sources.providers import fetching
+from stockflow.sources.providers.base import Row, Window, new_york_today
 
 # Up to this many weekdays missing, a ticker's new days come from the market's days; more (a
 # long pause, a new ticker) cost fewer requests as one range per ticker.
@@ -52,7 +53,7 @@ def market_day(day: dt.date, settings, opts, directory: str) -> dict:
         kept = _read(path)
         if kept is not None and (kept["asked_on"] > day.isoformat() or kept["asked_on"] == today):
             return kept["rows"]
-        got, _ = providers.fetch_day(day, settings, opts)
+        got, _ = fetching.fetch_day(day, settings, opts)
         rows = {t: [r.open, r.high, r.low, r.close, r.volume] for t, r in got.items()}
         data = {"day": day.isoformat(), "asked_on": today, "rows": rows}
         atomic.write_bytes(path, json.dumps(data, separators=(",", ":")).encode())

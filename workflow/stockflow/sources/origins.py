@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from stockflow import StockflowError, defaults, http
+from stockflow import StockflowError, defaults
+from stockflow.sources import http
 
 EMBEDDED_PACKAGE = "fakestockdata"
 EMBEDDED_FORMAT = "quantquote"

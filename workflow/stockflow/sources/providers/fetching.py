@@ -1,9 +1,9 @@
 """Daily quotes from the providers people pay for, by name (config ``source.provider``).
 
-Each provider is an adapter module here (``stockflow.providers.base.Adapter``): its endpoint,
+Each provider is an adapter module here (``base.Adapter``): its endpoint,
 date parameters, authentication, layout, pagination and error bodies. :func:`fetch` runs any of
 them: it takes a slot of the run's requests-per-minute budget before every request
-(``stockflow.ratelimit``), retries what the provider calls throttling after the wait it
+(``stockflow.sources.ratebudget``), retries what the provider calls throttling after the wait it
 implies, follows pages, and checks the rows as any source's (``stockflow.quotes``). The key is
 read from the environment (``stockflow.secrets``) and never shown.
 """
@@ -14,8 +14,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from stockflow import StockflowError, cli, http, quotes, ratelimit, secrets
-from stockflow.providers.base import Adapter, ProviderError, Throttled, Window
+from stockflow import StockflowError, cli, quotes, secrets
+from stockflow.sources import http, ratebudget
+from stockflow.sources.providers.base import Adapter, ProviderError, Throttled, Window
 
 NAMES = ("eodhd", "tiingo", "alphavantage", "polygon", "twelvedata", "stooq", "fmp", "alpaca")
 # A window asks for this many calendar days per trading day wanted, plus a margin (weekends,
@@ -27,7 +28,7 @@ MARGIN_DAYS = 14
 def adapter(name: str) -> Adapter:
     if name not in NAMES:
         raise StockflowError(f"unknown provider {name!r}; expected one of {', '.join(NAMES)}")
-    return importlib.import_module(f"stockflow.providers.{name}").ADAPTER
+    return importlib.import_module(f"stockflow.sources.providers.{name}").ADAPTER
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _ask(a: Adapter, request, where: str, s: Settings, opts: http.Options, parse
     budget = a.requests_per_minute if s.requests_per_minute is None else s.requests_per_minute
     pages, used = [], 0
     while request is not None:
-        waited = ratelimit.acquire(s.rate_dir, a.name, budget)
+        waited = ratebudget.acquire(s.rate_dir, a.name, budget)
         if waited >= 1:
             cli.info(f"{where}: waited {waited:.0f} s for the {budget:g}/min request budget")
         response = http.get(

@@ -17,7 +17,7 @@ https://docs.alpaca.markets/reference/stockbars.
 
 import datetime as dt
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 FIELDS = ("t", "o", "h", "l", "c", "v")
 RECENT = dt.timedelta(minutes=16)  # the free plan refuses (or downgrades) the last 15 minutes

@@ -19,7 +19,7 @@ https://www.alphavantage.co/documentation/#daily.
 
 import datetime as dt
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 SERIES = "Time Series (Daily)"
 FIELDS = ("1. open", "2. high", "3. low", "4. close", "5. volume")

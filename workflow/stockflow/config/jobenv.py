@@ -5,7 +5,7 @@ import shlex
 import sys
 from pathlib import Path
 
-PKG_ROOT = str(Path(__file__).resolve().parents[1])
+PKG_ROOT = str(Path(__file__).resolve().parents[2])  # workflow/, the dir holding stockflow/
 
 
 def shell_prefix() -> str:

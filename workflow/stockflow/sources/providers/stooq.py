@@ -15,7 +15,7 @@ range "No data". Follows the CSV link of https://stooq.com/q/d/?s=aapl.us.
 
 import re
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 COLUMNS = ("date", "open", "high", "low", "close", "volume")
 KEY_PAGE = "https://stooq.com/q/d/?s=spy.us&get_apikey"

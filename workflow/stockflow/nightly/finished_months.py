@@ -2,7 +2,7 @@
 
 The JSON is cut where a month begins (a line start; any cut at a line start parses to the same
 rows), and each month's text is identified by its SHA-256. Months whose text the last run
-already parsed are taken, as arrays, from the ``.h5`` it kept (stockflow.periods); the others
+already parsed are taken, as arrays, from the ``.h5`` it kept (nightly.finished); the others
 are parsed by Arrow, several adjacent ones at a time. The rows are written as one block, as the
 streaming conversion writes a file of one block: the same file, ``read_hdf``-equal.
 
@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stockflow import StockflowError, atomic, periods
+from stockflow import StockflowError, atomic
 from stockflow.bars import HDF5_NODE
+from stockflow.nightly import finished
 
 _PREFIX = b'{"timestamp": "'
 _MONTH = len(_PREFIX) + len("YYYY-MM")
@@ -55,7 +56,7 @@ def _read_kept(path) -> list[np.ndarray] | None:
     """The kept file's block arrays; None if it does not read as one (checked by CRC after)."""
     import tables
 
-    from stockflow.h5frame import BLOCKS
+    from stockflow.formats.hdf5 import BLOCKS
 
     try:
         with tables.open_file(str(path), mode="r") as h5:
@@ -70,17 +71,17 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
     ``key``: what else the parsed rows depend on; ``parse(buffer)``: the validated block arrays
     of a buffer of whole lines (stockflow.convert).
     """
-    from stockflow.h5frame import FrameWriter
+    from stockflow.formats.hdf5 import FrameWriter
 
     data = Path(src).read_bytes()
     cuts = [*month_cuts(data), len(data)]
     view = memoryview(data)
     digests = [hashlib.sha256(view[a:b]).hexdigest()[:32] for a, b in itertools.pairwise(cuts)]
-    found = periods.load(keep_dir, out, key)
+    found = finished.load(keep_dir, out, key)
     kept, old = {}, None
     if found and any(d in {p[0] for p in found[1]["pieces"]} for d in digests):
         old = _read_kept(found[0])
-        if old is not None and [periods.crc(b) for b in old] == found[1]["crc"]:
+        if old is not None and [finished.crc(b) for b in old] == found[1]["crc"]:
             row = 0
             for digest, n in found[1]["pieces"]:
                 kept.setdefault(digest, (row, row + n))
@@ -116,7 +117,7 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
     with atomic.atomic_path(out) as tmp, FrameWriter(tmp, **writer_opts) as writer:
         writer.append(blocks)
     if pieces is not None:
-        periods.keep(keep_dir, out, key, pieces, crc=[periods.crc(b) for b in blocks])
+        finished.keep(keep_dir, out, key, pieces, crc=[finished.crc(b) for b in blocks])
     return rows, parsed
 
 

@@ -5,8 +5,8 @@ volume with the day's quoted high, low, open and close across, and every bar sta
 """
 
 from stockflow import StockflowError, quotes
-from stockflow.charts import DOWN, DPI, UP, figure, save
-from stockflow.h5frame import read_bars
+from stockflow.formats.hdf5 import read_bars
+from stockflow.report.figure import DOWN, DPI, UP, figure, save
 
 
 def sample_day(days: list[quotes.Quote]) -> quotes.Quote:

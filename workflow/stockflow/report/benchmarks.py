@@ -2,16 +2,18 @@
 
 All drawn from ``results/benchmarks.tsv`` (``stockflow.benchsummary``) and, for the timeline,
 the benchmark file of every job of the latest run (its mtime is when the job ended; see
-``stockflow.benchfiles``), laid out by ``stockflow.schedule``. The summary is also written as an
+``runlog.benchfiles``), laid out by ``runlog.schedule``. The summary is also written as an
 HTML table for the report.
 """
 
 import statistics
 
-from stockflow import StockflowError, atomic, schedule, tabular
+from stockflow import StockflowError, atomic
 from stockflow.benchsummary import COLUMNS as SUMMARY_COLUMNS
-from stockflow.charts import color, figure, save
-from stockflow.schedule import Job
+from stockflow.formats import tsv
+from stockflow.report.figure import color, figure, save
+from stockflow.runlog import schedule
+from stockflow.runlog.schedule import Job
 from stockflow.shard import RunFiles
 
 SAMPLING_NOTE = (
@@ -28,19 +30,19 @@ RATE_LABEL = "MB of JSON read per second (whole job: interpreter start, parse, w
 
 def read_summary(path: str) -> list[dict]:
     try:
-        rows = tabular.read_tsv(path)
+        rows = tsv.read_tsv(path)
     except FileNotFoundError:
         raise StockflowError(f"{path}: benchmark summary is missing") from None
     if not rows or "rule" not in rows[0] or "seconds" not in rows[0]:
         raise StockflowError(f"{path}: not a benchmark summary (no rule/seconds columns)")
     for row in rows:
         for key in NUMBERS:
-            row[key] = tabular.number(row.get(key))
+            row[key] = tsv.number(row.get(key))
     return rows
 
 
 def _values_by_rule(rows: list[dict], key: str) -> dict[str, list[float]]:
-    groups = tabular.group_by([r for r in rows if r[key] is not None], "rule")
+    groups = tsv.group_by([r for r in rows if r[key] is not None], "rule")
     return {rule: [r[key] for r in group] for rule, group in groups.items()}
 
 
@@ -257,7 +259,7 @@ def _timeline_by_rule(jobs: list[Job], path: list[Job], earlier: int, t0, wall, 
 
 def summary_html(rows: list[dict]) -> str:
     per_rule = []
-    for rule, group in tabular.group_by(rows, "rule").items():
+    for rule, group in tsv.group_by(rows, "rule").items():
         secs = [r["seconds"] for r in group if r["seconds"] is not None]
         rates = [r["mb_per_s"] for r in group if r["mb_per_s"] is not None]
         rss = [r["max_rss_mb"] for r in group if r["max_rss_mb"] is not None]
@@ -277,18 +279,18 @@ def summary_html(rows: list[dict]) -> str:
         title = f"The 10 slowest jobs of each rule, of {len(rows)} (all: results/benchmarks.tsv)"
         shown = [
             r
-            for group in tabular.group_by(rows, "rule").values()
+            for group in tsv.group_by(rows, "rule").values()
             for r in sorted(group, key=lambda r: r["seconds"] or 0, reverse=True)[:10]
         ]
-    return tabular.html_page(
+    return tsv.html_page(
         "Per rule",
-        tabular.html_table(
+        tsv.html_table(
             "Per rule",
             ["rule", "jobs", "median s", "total s", "median MB/s", "peak RSS MB"],
             per_rule,
             "From results/benchmarks.tsv (Snakemake's benchmark of every job).",
         ),
-        tabular.html_table(
+        tsv.html_table(
             title, list(SUMMARY_COLUMNS), [[r[c] for c in SUMMARY_COLUMNS] for r in shown]
         ),
     )

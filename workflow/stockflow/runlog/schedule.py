@@ -1,8 +1,8 @@
 """A run's schedule rebuilt from when each job started and ended: pure logic, no files, no drawing.
 
 Which jobs belong to the latest run, the core slot ("lane") each ran on, the critical path that
-set the run's length, and how many jobs ran at once. ``stockflow.benchfiles`` gives the times;
-``stockflow.bench_charts`` draws the result.
+set the run's length, and how many jobs ran at once. ``runlog.benchfiles`` gives the times;
+``stockflow.report.benchmarks`` draws the result.
 """
 
 import bisect

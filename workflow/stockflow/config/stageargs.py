@@ -1,19 +1,19 @@
 """Each stage's command-line arguments and resources, from the validated config.
 
 Computed once when the workflow is parsed, not per job: a rule's params are these tuples
-(Snakemake leaves tuples alone, and shells them with ``{params.x:q}``, one quoted word per
+(Snakemake leaves tuples alone, and shells them with ``{session_clock.x:q}``, one quoted word per
 item), and its resources plain numbers. Callables per job cost Snakemake an ``inspect`` of the
 function at every job: at 10,000 tickers that was a fifth of the planning time. Stdlib only.
 """
 
-from stockflow import params
+from stockflow.config import session_clock
 
-# Where a provider's downloads keep the days they hold between runs (stockflow/incremental.py).
+# Where a provider's downloads keep the days they hold between runs (nightly/daily_history.py).
 HISTORY_DIR = "resources/history"
-# Where a whole market's days are kept for the run's downloads (stockflow/bulkdays.py).
+# Where a whole market's days are kept for the run's downloads (stockflow/nightly/marketdays.py).
 BULK_DIR = "resources/bulk"
 # Where synthesize and convert keep each ticker's last output, to re-make only what changed
-# (stockflow/periods.py): not Snakemake's outputs, which it deletes before a job runs.
+# (stockflow/nightly/finished.py): not Snakemake's outputs, which it deletes before a job runs.
 PERIODS_DIR = "resources/periods"
 SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
 # JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
@@ -34,20 +34,19 @@ def provider(cfg: dict) -> str:
 
 def key_env(cfg: dict) -> tuple[str, ...]:
     """The names of the variables holding a provider's key(s) (never the key)."""
-    from stockflow import providers
+    from stockflow.sources.providers import fetching
 
     name = provider(cfg)
-    if name not in providers.NAMES:
+    if name not in fetching.NAMES:
         return ()
     given = cfg["source"]["key_env"]
     if given is None:
-        return tuple(providers.adapter(name).key_env)
+        return tuple(fetching.adapter(name).key_env)
     return (given,) if isinstance(given, str) else tuple(given)
 
 
 def download(cfg: dict) -> tuple[str, ...]:
-    from stockflow import providers
-    from stockflow.providers import base
+    from stockflow.sources.providers import base, fetching
 
     src = cfg["source"]
     kind = provider(cfg)
@@ -67,7 +66,7 @@ def download(cfg: dict) -> tuple[str, ...]:
         # download runs again, and asks only for the days it does not hold yet.
         args.append(f"--end={src['end'] or base.new_york_today().isoformat()}")
         args.append(f"--history-dir={HISTORY_DIR}")
-        if src["bulk"] and providers.adapter(kind).bulk is not None:
+        if src["bulk"] and fetching.adapter(kind).bulk is not None:
             args.append(f"--bulk-dir={BULK_DIR}")
     for key in SOURCE_TUNING:
         args += [_flag(key), str(src[key])]
@@ -106,7 +105,7 @@ def download_runtime(cfg: dict) -> str:
 
 def bars_per_day(cfg: dict) -> int:
     s = cfg["synth"]
-    return params.bars_per_day(s["freq"], s["session_start"], s["session_end"])
+    return session_clock.bars_per_day(s["freq"], s["session_start"], s["session_end"])
 
 
 def bars(cfg: dict) -> int:

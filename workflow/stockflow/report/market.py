@@ -5,20 +5,22 @@ ticker. Drawn by the plot_market job from the benchmark summary, the inventory a
 the latest run (the shards), at the same time as plot_benchmarks draws its charts.
 """
 
-from stockflow import StockflowError, schedule, tabular
-from stockflow.charts import color, figure, save
-from stockflow.schedule import Job
+from stockflow import StockflowError
+from stockflow.formats import tsv
+from stockflow.report.figure import color, figure, save
+from stockflow.runlog import schedule
+from stockflow.runlog.schedule import Job
 from stockflow.shard import RunFiles
 
 
 def read_inventory(path: str) -> list[dict]:
     try:
-        rows = tabular.read_tsv(path)
+        rows = tsv.read_tsv(path)
     except FileNotFoundError:
         raise StockflowError(f"{path}: the inventory is missing") from None
     for row in rows:
         for key in ("rows", "size_mb", "data_mb", "ratio", "json_mb", "json_ratio"):
-            row[key] = tabular.number(row.get(key))
+            row[key] = tsv.number(row.get(key))
     return rows
 
 
@@ -60,7 +62,7 @@ def distributions(rows: list[dict], files: list[dict], out: str) -> None:
 
     fig = figure(1200, 760)
     (secs, rate), (mem, size) = fig.subplots(2, 2)
-    by_rule = tabular.group_by(rows, "rule")
+    by_rule = tsv.group_by(rows, "rule")
     tickers = len({r["ticker"] for r in rows})
 
     def label(rule, group):
@@ -129,7 +131,7 @@ def progress(jobs: list[Job], earlier: int, out: str) -> None:
 
 def plot_market(summary: str, inventory: str, outs: dict[str, str], run: RunFiles) -> str:
     """The market charts; ``outs``: a path per registry.MARKET_PLOTS."""
-    from stockflow.bench_charts import read_summary
+    from stockflow.report.benchmarks import read_summary
 
     rows = read_summary(summary)
     files = read_inventory(inventory)

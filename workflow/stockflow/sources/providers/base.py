@@ -2,7 +2,7 @@
 answer, and the provider's own ways of saying no.
 
 An adapter builds the first :class:`Request` for a ticker and a date window, and turns each
-:class:`~stockflow.http.Response` into a :class:`Page`: rows of daily bars, and the next
+:class:`~stockflow.sources.http.Response` into a :class:`Page`: rows of daily bars, and the next
 request when the answer comes in pages. It raises :class:`ProviderError` with the provider's
 own words when the answer is an error (whatever its HTTP status: several answer errors with
 200), and :class:`Throttled` when the provider asks to slow down, with the wait it implies.

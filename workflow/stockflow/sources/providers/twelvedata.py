@@ -21,7 +21,7 @@ before a listing, or a window without trading). Follows https://twelvedata.com/d
 
 import datetime as dt
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 COLUMNS = ("datetime", "open", "high", "low", "close", "volume")
 OUTPUTSIZE = 5000  # the most bars one answer holds

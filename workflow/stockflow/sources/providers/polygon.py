@@ -33,7 +33,7 @@ https://massive.com/knowledge-base/article/how-can-i-get-the-daily-prices-for-al
 import datetime as dt
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 TITLE = "Polygon (Massive)"
 AGGS = "/v2/aggs/"

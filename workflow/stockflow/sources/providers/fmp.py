@@ -14,7 +14,7 @@ Parameter: ..." for a symbol, "Restricted Endpoint: ..." for an endpoint). Follo
 https://site.financialmodelingprep.com/developer/docs/stable/historical-price-eod-full.
 """
 
-from stockflow.providers import base
+from stockflow.sources.providers import base
 
 TITLE = "Financial Modeling Prep"
 PATH = "/stable/historical-price-eod/full"
