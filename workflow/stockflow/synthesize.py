@@ -147,26 +147,26 @@ def _walk_bars(steps: np.ndarray, n_bars: int) -> np.ndarray:
 def _fit_day(ohlc: np.ndarray, o, h, lo, c) -> None:
     """Turn walk bars into bars from the day's open to its close touching its high and low.
 
-    The day's high and low are placed where the walk has its own highest and lowest bar, and a
-    piecewise-linear path A runs open -> first extreme -> second extreme -> close. The walk's
-    deviation from its own path through those points (a constant per bar) rides on A, scaled
-    like the walk as a whole and squashed smoothly into the room left above and below A
+    A piecewise-linear path A runs open -> first extreme -> second extreme -> close, through
+    knots at bars ``_knots`` places from the walk's own highest and lowest bars. The walk's
+    deviation from its own path through those bars (a constant per bar) rides on A, scaled like
+    the walk as a whole and squashed smoothly into the room left above and below A
     (x -> R x / (R + x)): no bar leaves [low, high], the path approaches an extreme gently, and
     within a bar the map is increasing, so bar extremes stay extremes. (Stretching only what
     exceeds the open/close band, as the lesson does, can flatten hours of bars against the high.)
     """
     n_days, n_bars = ohlc.shape[1:]
     rows = np.arange(n_days)[:, None]
-    i_hi, i_lo = ohlc[1].argmax(axis=1), ohlc[2].argmin(axis=1)
-    first, second = np.minimum(i_hi, i_lo), np.maximum(i_hi, i_lo)
-    v_first = np.where(i_hi <= i_lo, h[:, 0], lo[:, 0])
-    v_second = np.where(i_hi <= i_lo, lo[:, 0], h[:, 0])
+    hi_first = ohlc[1].argmax(axis=1) <= ohlc[2].argmin(axis=1)
+    v_first = np.where(hi_first, h[:, 0], lo[:, 0])
+    v_second = np.where(hi_first, lo[:, 0], h[:, 0])
+    day_y = np.stack([o[:, 0], v_first, v_second, c[:, 0]], axis=1)
+    first, second = _knots(ohlc, hi_first, day_y)
     knots_x = np.stack([np.zeros(n_days), first, second, np.full(n_days, n_bars - 1.0)], axis=1)
     close = ohlc[3]
     walk_y = np.stack(
         [ohlc[0][:, 0], close[rows[:, 0], first], close[rows[:, 0], second], close[:, -1]], axis=1
     )
-    day_y = np.stack([o[:, 0], v_first, v_second, c[:, 0]], axis=1)
     x = np.arange(n_bars, dtype=float)
     ohlc -= _polyline(knots_x, walk_y, x)
     anchor = _polyline(knots_x, day_y, x)
@@ -178,6 +178,31 @@ def _fit_day(ohlc: np.ndarray, o, h, lo, c) -> None:
     ohlc[:] = anchor
     ohlc += np.divide(room_up * up, room_up + up, out=np.zeros_like(up), where=up > 0)
     ohlc -= np.divide(room_down * down, room_down + down, out=np.zeros_like(down), where=down > 0)
+
+
+KNOT_SHARE = 0.5  # of the day's bars, shared among A's three legs by the price each travels
+
+
+def _knots(ohlc: np.ndarray, hi_first: np.ndarray, day_y: np.ndarray):
+    """The bars of the day's first and second extreme: the walk's own, moved just enough that
+    each leg of A has at least its share of ``KNOT_SHARE`` of the bars, shared by distance.
+
+    A random walk's extremes most likely lie near its ends (the arcsine law); left there, the
+    leg from the open to an extreme at bar 0 or 1 (or from bar n-2 to the close) is one bar's
+    jump. With every leg this long, A climbs at most 1 / KNOT_SHARE of the day's path per bar
+    (well under a walk's own step), and a leg that travels nothing (an open at the high) may
+    still be empty.
+    """
+    last = ohlc.shape[2] - 1
+    i_hi, i_lo = ohlc[1].argmax(axis=1), ohlc[2].argmin(axis=1)
+    first, second = np.minimum(i_hi, i_lo), np.maximum(i_hi, i_lo)
+    legs = np.abs(np.diff(day_y, axis=1))
+    path = legs.sum(axis=1, keepdims=True)
+    need = np.ceil(KNOT_SHARE * last * legs / np.where(path > 0, path, 1.0)).astype(np.intp)
+    need = np.minimum(need, last)  # ceil of three shares can pass the day by a bar or two
+    first = np.clip(first, need[:, 0], np.maximum(last - need[:, 2] - need[:, 1], need[:, 0]))
+    second = np.clip(second, first + need[:, 1], np.maximum(last - need[:, 2], first + need[:, 1]))
+    return first, np.minimum(second, last)
 
 
 def _polyline(knots_x: np.ndarray, knots_y: np.ndarray, x: np.ndarray) -> np.ndarray:
