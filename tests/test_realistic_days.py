@@ -7,7 +7,8 @@ under two names: two random streams per quote history) at fine and coarse bars.
 
 import numpy as np
 import pytest
-from stockflow import cli, download, quotes, sources, synthesize
+from stockflow import cli, download, quotes, synthesize
+from stockflow.sources import origins
 
 DAYS = 60  # per ticker and name: 58 streams x 60 days = 3,480 days per layout
 LIMIT = 0.005  # at most 0.5% of days with a bar beyond the threshold
@@ -19,7 +20,7 @@ def market(tmp_path_factory):
     """(name, quotes) of every embedded ticker under its own name and a second one."""
     tmp = tmp_path_factory.mktemp("market")
     out = []
-    for ticker in sources.embedded_tickers():
+    for ticker in origins.embedded_tickers():
         path = tmp / f"{ticker}.csv"
         assert cli.run(download.main, [ticker, str(path)]) == 0
         days = quotes.read_csv(str(path))[-DAYS:]
