@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stockflow import StockflowError, cli, convert, download, quotes, synthesize
-from stockflow.nightly import finished_months
+from stockflow.nightly import finished_days, finished_months
 
 DAYS = 60  # three months or so: windows cross month ends
 
@@ -169,7 +169,7 @@ def test_days_alone_are_the_days_together(rows, seed, picks):
     days = rows[-60:]
     together = synthesize.synthesize_days(days, "aapl", 480, 60, 9 * 3600, seed)
     text = bytes(synthesize.encode(together))
-    starts = synthesize._day_starts(memoryview(text), days)
+    starts = finished_days.day_starts(memoryview(text), days)
     ends = [*starts[1:], len(text)]
     alone = [days[i] for i in sorted(set(picks))]
     some = bytes(synthesize.encode(synthesize.synthesize_days(alone, "aapl", 480, 60, 32400, seed)))

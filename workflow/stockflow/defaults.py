@@ -5,6 +5,8 @@ validation, and config/config.yaml shows them to users; tests/test_defaults.py h
 equal, and the stage CLIs and functions take their defaults from here.
 """
 
+from stockflow import resources
+
 SOURCE = {
     "provider": None,
     "key_env": None,
@@ -15,7 +17,7 @@ SOURCE = {
     "bulk": True,
     "requests_per_minute": None,
     "parallel": 4,
-    "rate_dir": ".stockflow/ratelimit",
+    "rate_dir": resources.RATE_DIR,
     "max_throttle_wait": 120.0,
     "url": None,
     "path": None,

@@ -11,10 +11,10 @@ import os
 import re
 from dataclasses import dataclass
 
-from stockflow import StockflowError, defaults
+from stockflow import StockflowError, defaults, resources
 
 # Per-ticker files
-QUOTES = "resources/quotes/{ticker}.csv"
+QUOTES = resources.QUOTES
 JSONL = "results/json/{ticker}.json"
 HDF5 = "results/hdf5/{ticker}.h5"
 # cProfile output of a profiled job, and one rule's jobs added up (config "cprofile")

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from stockflow import StockflowError, atomic, cli, defaults, quotes  # noqa: E402
 from stockflow.config import session_clock  # noqa: E402
 from stockflow.formats import jsonlines  # noqa: E402
-from stockflow.nightly import finished  # noqa: E402
+from stockflow.nightly import finished, finished_days  # noqa: E402
 from stockflow.runlog import joblog  # noqa: E402
 
 TICKS_PER_BAR = 5  # as the lesson: a 12 s walk resampled to 1-minute bars
@@ -258,41 +258,6 @@ def encode(bars: Bars) -> memoryview:
     )
 
 
-def day_key(q: quotes.Quote) -> str:
-    """What a day's bars are made from, besides the run's parameters (repr: exact floats)."""
-    return f"{q.open!r},{q.high!r},{q.low!r},{q.close!r},{q.volume}"
-
-
-def _day_starts(text: memoryview, days: list[quotes.Quote]) -> list[int]:
-    """Where each day's first line starts in ``text`` (days in order, each a whole day)."""
-    data, starts, at = bytes(text), [], 0
-    for q in days:
-        at = data.find(b'{"timestamp": "' + q.date.isoformat().encode(), at)
-        if at < 0:
-            raise AssertionError(f"{q.date}: no bars in the formatted text")
-        starts.append(at)
-    return starts
-
-
-def _plan(chosen: list[quotes.Quote], kept: dict, old: memoryview) -> list[tuple[str, list]]:
-    """The days in order as steps: ("copy", days) lying together in the kept file, whose quote
-    is unchanged and whose bytes are intact, or ("make", days)."""
-    steps: list[tuple[str, list]] = []
-    for q in chosen:
-        k = kept.get(q.date.isoformat())
-        if k and k[0] == day_key(q) and finished.crc(old[k[1] : k[2]]) == k[3]:
-            prev = steps[-1] if steps and steps[-1][0] == "copy" else None
-            if prev and kept[prev[1][-1].date.isoformat()][2] == k[1]:
-                prev[1].append(q)
-            else:
-                steps.append(("copy", [q]))
-        elif steps and steps[-1][0] == "make":
-            steps[-1][1].append(q)
-        else:
-            steps.append(("make", [q]))
-    return steps
-
-
 def synthesize_file(
     ticker: str,
     src: str,
@@ -307,8 +272,8 @@ def synthesize_file(
     """Write ``out`` atomically; return the number of bars and of days made (not reused).
 
     With ``keep_dir``, days whose quote is unchanged since the last run are copied from the
-    output it kept (stockflow.nightly.finished): a day's bars depend on its quote and the parameters
-    alone, so the file is byte-identical to one made in full.
+    output it kept (stockflow.nightly.finished_days): a day's bars depend on its quote and the
+    parameters alone, so the file is byte-identical to one made in full.
     """
     n_bars = session_clock.bars_per_day(freq, session_start, session_end)
     history = quotes.read_csv(src, last=days)
@@ -321,28 +286,23 @@ def synthesize_file(
     code = finished.code_digest(__file__, jsonlines.__file__)
     key = dict(code=code, ticker=ticker, bars=n_bars, freq=freq_s, start=start_s, seed=seed)
     found = finished.load(keep_dir, out, key)
-    kept = {d: (k, a, b, c) for d, k, a, b, c in found[1]["pieces"]} if found else {}
-    old = memoryview(found[0].read_bytes() if found else b"")
+    kept = finished_days.kept_days(found)
+    old = memoryview(found.path.read_bytes() if found else b"")
     pieces, made = [], 0
     with atomic.atomic_path(out) as tmp, open(tmp, "wb") as fh:
         at = 0
-        for step, run in _plan(chosen, kept, old):
-            if step == "copy":
-                start, end = kept[run[0].date.isoformat()][1], kept[run[-1].date.isoformat()][2]
-                fh.write(old[start:end])
-                for q in run:
-                    _, a, b, c = kept[q.date.isoformat()]
-                    pieces.append([q.date.isoformat(), day_key(q), at, at + b - a, c])
-                    at += b - a
+        for step in finished_days.plan(chosen, kept, old):
+            if step.copy:
+                text, copied = finished_days.copied(step, kept, old, at)
+                fh.write(text)
+                pieces += copied
+                at += len(text)
                 continue
-            for i in range(0, len(run), CHUNK_DAYS):
-                chunk = run[i : i + CHUNK_DAYS]
+            for i in range(0, len(step.days), CHUNK_DAYS):
+                chunk = step.days[i : i + CHUNK_DAYS]
                 text = encode(synthesize_days(chunk, ticker, n_bars, freq_s, start_s, seed))
                 fh.write(text)
-                starts = _day_starts(text, chunk)
-                for q, a, b in zip(chunk, starts, [*starts[1:], len(text)], strict=True):
-                    c = finished.crc(text[a:b])
-                    pieces.append([q.date.isoformat(), day_key(q), at + a, at + b, c])
+                pieces += finished_days.made(text, chunk, at)
                 at += len(text)
                 made += len(chunk)
     finished.keep(keep_dir, out, key, pieces)

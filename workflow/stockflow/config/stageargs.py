@@ -1,20 +1,18 @@
 """Each stage's command-line arguments and resources, from the validated config.
 
 Computed once when the workflow is parsed, not per job: a rule's params are these tuples
-(Snakemake leaves tuples alone, and shells them with ``{session_clock.x:q}``, one quoted word per
+(Snakemake leaves tuples alone, and shells them with ``{params.x:q}``, one quoted word per
 item), and its resources plain numbers. Callables per job cost Snakemake an ``inspect`` of the
 function at every job: at 10,000 tickers that was a fifth of the planning time. Stdlib only.
 """
 
+from stockflow import resources
 from stockflow.config import session_clock
 
-# Where a provider's downloads keep the days they hold between runs (nightly/daily_history.py).
-HISTORY_DIR = "resources/history"
-# Where a whole market's days are kept for the run's downloads (stockflow/nightly/marketdays.py).
-BULK_DIR = "resources/bulk"
-# Where synthesize and convert keep each ticker's last output, to re-make only what changed
-# (stockflow/nightly/finished.py): not Snakemake's outputs, which it deletes before a job runs.
-PERIODS_DIR = "resources/periods"
+# The stores a night reads again (what each holds and why: stockflow.resources)
+HISTORY_DIR = resources.HISTORY_DIR
+BULK_DIR = resources.BULK_DIR
+KEPT_DIR = resources.KEPT_DIR
 SOURCE_TUNING = ("connect_timeout", "read_timeout", "retries", "backoff", "max_bytes")
 # JSON-lines bytes per bar, measured at 1-minute bars of 2-3 decimal prices (21 MB / 175,200).
 JSON_BYTES_PER_BAR = 122
@@ -75,7 +73,7 @@ def download(cfg: dict) -> tuple[str, ...]:
 
 def _keep(cfg: dict, stage: str) -> tuple[str, ...]:
     """With ``periods`` (on by default): where the stage keeps its outputs between runs."""
-    return (f"--keep-dir={PERIODS_DIR}/{stage}",) if cfg["periods"] in (True, "true") else ()
+    return (f"--keep-dir={KEPT_DIR}/{stage}",) if cfg["periods"] in (True, "true") else ()
 
 
 def synthesize(cfg: dict) -> tuple[str, ...]:

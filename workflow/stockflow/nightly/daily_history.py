@@ -1,17 +1,18 @@
 """Download only what is missing: which days a provider is asked for, and the seam.
 
-A provider's download keeps the quotes it already stored (the rule's output is ``update()``:
-Snakemake leaves it in place, backs it up and restores it if the job fails) and asks only for
-the days after the last one it holds. What it keeps is trimmed to the window a cold download
-would ask for today, so after any run of nightly updates the file equals a cold download of
-the same days. Stdlib only.
+A provider's download keeps every day it was answered in ``resources.HISTORY_DIR`` (not in the
+rule's output, which Snakemake deletes before the job runs) and asks only for the days after the
+last one it holds. What it keeps is trimmed to the window a cold download would ask for today,
+so after any run of nightly updates the file equals a cold download of the same days. A failed
+download leaves a marker whose time the Snakefile puts in the download's parameters, so the
+next run asks again (``last_failures``). Stdlib only.
 """
 
 import datetime as dt
 import os
 from dataclasses import dataclass
 
-from stockflow import StockflowError, quotes
+from stockflow import StockflowError, quotes, resources
 from stockflow.sources.providers.base import Window
 
 # A cold download's first row is the first trading day on or after the window's start, which
@@ -19,7 +20,7 @@ from stockflow.sources.providers.base import Window
 # history still covers the start. A longer gap (a ticker listed since, or a window made
 # longer) is asked for again whole.
 COVER_SLACK_DAYS = 7
-FAILED_SUFFIX = ".last-failure"
+FAILED_SUFFIX = resources.FAILED_SUFFIX
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,10 @@ damaged pieces made again, and an index that does not describe the file's size i
 parameters and the digest of the code that makes the pieces, so a changed setting or a new
 version re-makes everything too. Keeping is best effort: where a hard link is impossible
 (another file system), the job works as before, in full every time.
+
+Where: ``resources.KEPT_DIR/{stage}/`` (the layout of every store is in stockflow.resources).
+What a piece is belongs to its stage: a day of JSON (nightly.finished_days.DayPiece) or a month
+of HDF5 rows (nightly.finished_months.MonthPiece); here they are lists in a JSON index.
 """
 
 import contextlib
@@ -23,9 +27,19 @@ import hashlib
 import json
 import os
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 INDEX_SUFFIX = ".index.json"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A stage's last output as it was kept, and what its index says of it."""
+
+    path: Path  # the kept file: a hard link to the last output
+    pieces: list  # the stage's piece records, as the index holds them (lists)
+    facts: dict  # what else the stage recorded (convert: the arrays' CRC-32s)
 
 
 @functools.cache  # once per process: a batch job asks for every ticker
@@ -42,8 +56,8 @@ def _paths(keep_dir: str, out: str) -> tuple[Path, Path]:
     return Path(keep_dir) / name, Path(keep_dir) / (name + INDEX_SUFFIX)
 
 
-def load(keep_dir: str | None, out: str, key: dict) -> tuple[Path, dict] | None:
-    """The kept file for ``out`` and its index, if it was made under ``key`` (same size)."""
+def load(keep_dir: str | None, out: str, key: dict) -> Kept | None:
+    """The kept file for ``out`` with its pieces, if it was made under ``key`` (same size)."""
     if not keep_dir:
         return None
     data, index = _paths(keep_dir, out)
@@ -51,9 +65,11 @@ def load(keep_dir: str | None, out: str, key: dict) -> tuple[Path, dict] | None:
         with open(index, "rb") as fh:
             kept = json.load(fh)
         same = kept["key"] == key and kept["size"] == os.path.getsize(data)
+        facts = {k: v for k, v in kept.items() if k not in ("key", "size", "pieces")}
+        found = Kept(data, list(kept["pieces"]), facts)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return (data, kept) if same else None
+    return found if same else None
 
 
 def crc(data) -> int:

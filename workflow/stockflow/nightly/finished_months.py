@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,13 @@ from stockflow.nightly import finished
 _PREFIX = b'{"timestamp": "'
 _MONTH = len(_PREFIX) + len("YYYY-MM")
 MAX_MONTHS = 1200  # a span of more months is cut no further (each month is one text search)
+
+
+class MonthPiece(NamedTuple):
+    """A month of the file as its index records it: the rows of a text, in file order."""
+
+    digest: str  # SHA-256 (first 32 hex digits) of the month's JSON text
+    rows: int
 
 
 def month_cuts(data: bytes) -> list[int]:
@@ -78,22 +86,24 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
     view = memoryview(data)
     digests = [hashlib.sha256(view[a:b]).hexdigest()[:32] for a, b in itertools.pairwise(cuts)]
     found = finished.load(keep_dir, out, key)
-    kept, old = {}, None
-    if found and any(d in {p[0] for p in found[1]["pieces"]} for d in digests):
-        old = _read_kept(found[0])
-        if old is not None and [finished.crc(b) for b in old] == found[1]["crc"]:
+    months = [MonthPiece._make(p) for p in found.pieces] if found else []
+    kept: dict[str, tuple[int, int]] = {}  # digest -> the month's rows in the kept arrays
+    old = None
+    if any(d in {m.digest for m in months} for d in digests):
+        old = _read_kept(found.path)
+        if old is not None and [finished.crc(b) for b in old] == found.facts.get("crc"):
             row = 0
-            for digest, n in found[1]["pieces"]:
-                kept.setdefault(digest, (row, row + n))
-                row += n
+            for m in months:
+                kept.setdefault(m.digest, (row, row + m.rows))
+                row += m.rows
     parts: list[list[np.ndarray]] = []
-    pieces: list | None = []
+    pieces: list[MonthPiece] | None = []
     parsed, i = 0, 0
     while i < len(digests):
         if digests[i] in kept:
             r0, r1 = kept[digests[i]]
             parts.append([block[r0:r1] for block in old])
-            pieces.append([digests[i], r1 - r0])
+            pieces.append(MonthPiece(digests[i], r1 - r0))
             i += 1
             continue
         j = i  # adjacent changed months: one parse
@@ -106,7 +116,7 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
         if sum(lines) != len(blocks[0]):  # blank lines: correct rows, but no pieces to keep
             pieces = None
         elif pieces is not None:
-            pieces += [[digests[k], n] for k, n in zip(range(i, j), lines, strict=True)]
+            pieces += [MonthPiece(digests[k], n) for k, n in zip(range(i, j), lines, strict=True)]
         parts.append(blocks)
         parsed += j - i
         i = j

@@ -14,7 +14,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from stockflow import StockflowError, cli, quotes, secrets
+from stockflow import StockflowError, cli, quotes, resources, secrets
 from stockflow.sources import http, ratebudget
 from stockflow.sources.providers.base import Adapter, ProviderError, Throttled, Window
 
@@ -42,7 +42,7 @@ class Settings:
     end: dt.date | None = None
     days: int = 365  # trading days wanted, when start is not given
     requests_per_minute: float | None = None
-    rate_dir: str = ".stockflow/ratelimit"
+    rate_dir: str = resources.RATE_DIR
     max_throttle_wait: float = 120.0
 
 
