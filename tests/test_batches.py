@@ -8,23 +8,11 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import jobs_run, snakemake, write_config
 from stockflow import StockflowError, batch, registry
 from stockflow.runlog import joblog
+from support.workflow import jobs_run, ohlcv_body, snakemake, write_config
 
 TICKERS = ["aapl", "ibm", "ge", "d", "hal"]
-OHLCV = "Date,Open,High,Low,Close,Volume\n"
-
-
-def ohlcv_body(n_days: int, bump: float = 0.0, bad_line: int | None = None) -> bytes:
-    rows = [OHLCV]
-    for i in range(n_days):
-        o = 100.0 + i
-        high, low = o + 2 + bump, o - 1
-        if bad_line == i + 2:  # 1-based file line: the header is line 1
-            high, low = low, high
-        rows.append(f"2020-01-{i + 1:02d},{o},{high},{low},{o + 1},{10000 + i}\n")
-    return "".join(rows).encode()
 
 
 def data_jobs(proc) -> set:

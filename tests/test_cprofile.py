@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import jobs_run, snakemake, write_config
 from stockflow import StockflowError, cli, cprofile_merge
+from support.workflow import jobs_run, snakemake, write_config
 
 STAGES = ("download", "synthesize", "convert")
 

@@ -5,9 +5,9 @@ import argparse
 
 import pytest
 import yaml
-from conftest import REPO
 from stockflow import convert, defaults, download, synthesize
 from stockflow.sources import origins
+from support.workflow import REPO
 
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from support.workflow import REPO
 
 CONDA_TO_PYPI = {"pytables": "tables"}
 

@@ -5,7 +5,7 @@ jobs to a cluster. (cProfile of jobs, config cprofile, is tests/test_cprofile.py
 import os
 
 import yaml
-from conftest import REPO
+from support.workflow import REPO
 
 PROFILES = REPO / "profiles"
 

@@ -7,24 +7,10 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import jobs_run, snakemake, write_config
 from stockflow.config import tickers
+from support.workflow import jobs_run, ohlcv_body, ran, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
-
-OHLCV = "Date,Open,High,Low,Close,Volume\n"
-
-
-def ohlcv_body(n_days: int, bump: float = 0.0) -> bytes:
-    rows = [OHLCV]
-    for i in range(n_days):
-        o = 100.0 + i
-        rows.append(f"2020-01-{i + 1:02d},{o},{o + 2 + bump},{o - 1},{o + 1},{10000 + i}\n")
-    return "".join(rows).encode()
-
-
-def ran(proc) -> set:
-    return {job for job in jobs_run(proc.stderr) if job[0] != "all"}
 
 
 def test_a_tsv_ticker_sheet_runs_as_the_same_list(tmp_path):

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SNAKEFILE, write_config
 from stockflow import StockflowError, registry
+from support.workflow import SNAKEFILE, write_config
 
 # Loads the workflow with Snakemake's own API and prints each rule's benchmark and log.
 PROBE = """

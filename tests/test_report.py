@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import jobs_run, snakemake, write_config
 from PIL import Image
 from stockflow import (
     StockflowError,
@@ -24,6 +23,7 @@ from stockflow import (
 from stockflow.formats import hdf5, tsv
 from stockflow.report import benchmarks, market, per_ticker
 from stockflow.runlog import benchfiles, joblog, schedule
+from support.workflow import jobs_run, snakemake, write_config
 
 TICKERS = ["aapl", "ibm"]
 # Every entry of the report: (file under results/plots/, a phrase of its caption).

@@ -80,12 +80,13 @@ def test_the_budget_is_shared_by_processes(tmp_path):
     assert sum(taken) == 10, taken
 
 
+@pytest.mark.workflow  # starts Snakemake with the slurm executor
 def test_verbose_on_slurm_is_refused_while_a_key_is_in_the_environment(tmp_path):
     """The SLURM job step logs os.environ at debug level: --verbose would write the keys into
     .snakemake/slurm_logs. Refused before any job is submitted, naming the variables."""
     import os
 
-    from conftest import SNAKEFILE, write_config
+    from support.workflow import SNAKEFILE, write_config
 
     write_config(tmp_path, tickers=["aapl"])
     env = {**os.environ, "SNAKEMAKE_STORAGE_S3_SECRET_KEY": "s3cr3t-for-the-test"}

@@ -2,9 +2,9 @@
 
 import pytest
 import yaml
-from conftest import REPO
 from stockflow import StockflowError
 from stockflow.config import tickers
+from support.workflow import REPO
 
 
 def sheet(tmp_path, text: str, name: str = "tickers.tsv"):

@@ -5,24 +5,9 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import jobs_run, rules_run, snakemake, write_config
+from support.workflow import ohlcv_body, ran, rules_run, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
-
-OHLCV_HEADER = "Date,Open,High,Low,Close,Volume\n"
-
-
-def ohlcv_body(n_days: int, bump: float = 0.0) -> bytes:
-    rows = [OHLCV_HEADER]
-    for i in range(n_days):
-        o = 100.0 + i
-        rows.append(f"2020-01-{i + 1:02d},{o},{o + 2 + bump},{o - 1},{o + 1},{10000 + i}\n")
-    return "".join(rows).encode()
-
-
-def ran(proc) -> set:
-    return {job for job in jobs_run(proc.stderr) if job[0] != "all"}
-
 
 # The report's jobs (workflow/rules/report.smk) rerun whenever a ticker's data changes: its
 # charts, the inventory of every .h5, and the benchmark plots after the new summary.
@@ -247,7 +232,7 @@ def test_unknown_ticker_at_the_source_fails_its_download_clearly(tmp_path):
 
 def test_workflow_runs_from_a_copy_of_the_repository(tmp_path):
     """The workflow depends on nothing outside its own tree (e.g. run from a clone)."""
-    from conftest import REPO
+    from support.workflow import REPO
 
     clone = tmp_path / "clone"
     clone.mkdir()

@@ -11,7 +11,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import REPO, jobs_run, snakemake, write_config
+from support.workflow import REPO, jobs_run, snakemake, write_config
 
 pytestmark = pytest.mark.slurm
 
@@ -184,11 +184,9 @@ def test_a_providers_key_reaches_the_cluster_jobs_and_no_file(tmp_path):
     import os
     import sys
 
-    sys.path.insert(0, str(REPO / "tests/providers"))
-    import fake_eodhd
-    from fakekit import KEY, history, normalized_csv, serving
-    from provkit import END, START
-    from test_provider_runs import config_for, files_holding
+    from support import fake_eodhd
+    from support.fakekit import KEY, history, normalized_csv, serving
+    from support.provkit import END, START, config_for, files_holding
 
     fake = fake_eodhd.Fake()
     tickers = ["AAPL.US", "IBM.US"]
@@ -255,12 +253,9 @@ def test_a_nightly_update_on_slurm_asks_one_market_request_per_day(tmp_path):
     import os
     import sys
 
-    sys.path.insert(0, str(REPO / "tests/providers"))
-    import fake_polygon
-    from fakekit import history, normalized_csv, serving
-    from provkit import START
-    from test_nightly_runs import stage_results
-    from test_provider_runs import config_for
+    from support import fake_polygon
+    from support.fakekit import history, normalized_csv, serving
+    from support.provkit import START, config_for, stage_results
 
     fake = fake_polygon.Fake(market=("aapl", "ibm", "ge"))
     tickers = ["AAPL", "IBM", "GE"]

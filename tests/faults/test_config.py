@@ -6,8 +6,8 @@ import urllib.parse
 
 import pytest
 import yaml
-from conftest import jobs_run, snakemake, write_config
-from faultkit import data_targets
+from support.faultkit import data_targets
+from support.workflow import jobs_run, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 

@@ -11,10 +11,10 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from faultkit import tmpfs
 from stockflow import StockflowError
 from stockflow.convert import convert_file
 from stockflow.formats import jsonlines
+from support.faultkit import tmpfs
 
 pytestmark = pytest.mark.root
 

@@ -7,9 +7,9 @@ A copy of a clean run, one ticker's JSON damaged per case, then a rerun with --k
 
 import shutil
 
-import faultkit
 import pytest
-from conftest import jobs_run, snakemake
+from support import faultkit
+from support.workflow import jobs_run, snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import snakemake, write_config
-from faultkit import audit, data_targets, reference, temp_leftovers
 from stockflow.sources.origins import embedded_path
+from support.faultkit import audit, data_targets, reference, temp_leftovers
+from support.workflow import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 

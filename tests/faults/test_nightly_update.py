@@ -5,20 +5,15 @@ request). Killed while downloads are in flight (the fake slowed), or once some t
 synthesize and convert jobs have kept their new outputs (resources/periods) and others not."""
 
 import datetime as dt
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_config
-from faultkit import temp_leftovers
+from support.fakekit import history, serving
+from support.faultkit import temp_leftovers
+from support.provkit import START, Slow, config_for, fake_of, run
+from support.workflow import write_config
 from test_process import kill_tree, recover, start, wait_for
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))  # the provider fakes
-from fakekit import history, serving  # noqa: E402
-from provkit import START  # noqa: E402
-from test_provider_runs import Slow, config_for, fake_of, run  # noqa: E402
 
 pytestmark = pytest.mark.workflow
 

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SNAKEFILE, jobs_run, snakemake, write_config
-from faultkit import (
+from stockflow import StockflowError
+from stockflow.convert import convert_file
+from support.faultkit import (
     audit,
     corrupt_present,
     data_targets,
@@ -21,8 +22,7 @@ from faultkit import (
     temp_leftovers,
     tmpfs,
 )
-from stockflow import StockflowError
-from stockflow.convert import convert_file
+from support.workflow import SNAKEFILE, jobs_run, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 

@@ -7,12 +7,12 @@ One real Snakemake run with a local ``source.path``, one ticker per case, beside
 import dataclasses
 import random
 
-import faultkit
 import pandas as pd
 import pytest
-from conftest import snakemake, write_config
 from stockflow import quotes
 from stockflow.sources import origins
+from support import faultkit
+from support.workflow import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 

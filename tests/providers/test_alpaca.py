@@ -3,12 +3,12 @@
 import datetime as dt
 import json
 
-import fake_alpaca
 import pytest
-from fakekit import KEY, SECRET, day, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources.http import Response
 from stockflow.sources.providers import alpaca, base
+from support import fake_alpaca
+from support.fakekit import KEY, SECRET, day, history, normalized_csv
+from support.provkit import END, START, fetch
 
 QUERY = {
     "symbols": "AAPL",

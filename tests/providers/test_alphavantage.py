@@ -3,13 +3,13 @@
 import datetime as dt
 import json
 
-import fake_alphavantage as fav
 import pytest
-from fakekit import KEY, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources.http import Response
 from stockflow.sources.providers import alphavantage as av
 from stockflow.sources.providers.base import ProviderError, Throttled, Window
+from support import fake_alphavantage as fav
+from support.fakekit import KEY, history, normalized_csv
+from support.provkit import END, START, fetch
 
 
 def query(size: str, symbol: str = "IBM") -> dict:

@@ -4,13 +4,13 @@
 import datetime as dt
 import json
 
-import fake_eodhd
 import pytest
-from fakekit import KEY, history, normalized_csv
-from provkit import bulk_answer
 from stockflow import quotes
 from stockflow.sources import http
 from stockflow.sources.providers import base, eodhd
+from support import fake_eodhd
+from support.fakekit import KEY, history, normalized_csv
+from support.provkit import bulk_answer
 
 MARKET = ("aapl.us", "ibm.us", "brk-b.us", "vod.lse")
 US = ("aapl.us", "ibm.us", "brk-b.us")

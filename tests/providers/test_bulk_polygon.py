@@ -6,13 +6,13 @@ import json
 import os
 import time
 
-import fake_polygon
 import pytest
-from fakekit import KEY, history, normalized_csv
-from provkit import bulk_answer
 from stockflow import quotes
 from stockflow.sources import http
 from stockflow.sources.providers import base, fetching, polygon
+from support import fake_polygon
+from support.fakekit import KEY, history, normalized_csv
+from support.provkit import bulk_answer
 
 MARKET = ("aapl", "ibm", "brk.b", "msft")
 FRIDAY = dt.date(2024, 3, 8)

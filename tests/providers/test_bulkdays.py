@@ -5,15 +5,15 @@ import datetime as dt
 import json
 import multiprocessing
 
-import fake_polygon
 import pytest
-from fakekit import history, normalized_csv, serving
-from provkit import FAST
 from stockflow import download
 from stockflow.nightly import marketdays
 from stockflow.sources import http
 from stockflow.sources.providers import fetching
 from stockflow.sources.providers.base import Window
+from support import fake_polygon
+from support.fakekit import history, normalized_csv, serving
+from support.provkit import FAST
 
 DAY = dt.date(2024, 3, 28)
 OPTS = http.Options(2, 5, 2, 0, 50_000_000)

@@ -1,8 +1,8 @@
 """EODHD's adapter against a loopback EODHD (fake_eodhd.py)."""
 
-import fake_eodhd
-from fakekit import KEY, history, normalized_csv
-from provkit import END, START, fetch
+from support import fake_eodhd
+from support.fakekit import KEY, history, normalized_csv
+from support.provkit import END, START, fetch
 
 
 def test_a_range_of_daily_bars_becomes_the_normalized_csv(tmp_path, capsys, monkeypatch):

@@ -2,12 +2,12 @@
 
 import json
 
-import fake_fmp
 import pytest
-from fakekit import KEY, Seen, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources import http
 from stockflow.sources.providers import base, fmp
+from support import fake_fmp
+from support.fakekit import KEY, Seen, history, normalized_csv
+from support.provkit import END, START, fetch
 
 
 def test_a_range_of_daily_bars_becomes_the_normalized_csv(tmp_path, capsys, monkeypatch):

@@ -5,13 +5,13 @@ same days (stockflow/nightly/daily_history.py, against a loopback EODHD)."""
 import datetime as dt
 import os
 
-import fake_eodhd
 import pytest
-from fakekit import history, normalized_csv, serving
-from provkit import FAST, START
 from stockflow import StockflowError, cli, download, quotes
 from stockflow.nightly import daily_history
 from stockflow.sources.providers.base import Window
+from support import fake_eodhd
+from support.fakekit import history, normalized_csv, serving
+from support.provkit import FAST, START
 
 T = "AAPL.US"
 END1 = dt.date(2024, 3, 28)  # a Thursday

@@ -7,12 +7,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import write_config
-from fakekit import history, normalized_csv, serving
-from provkit import START
 from stockflow import quotes
-from stockflow.runlog import joblog
-from test_provider_runs import config_for, fake_of, run
+from support.fakekit import history, normalized_csv, serving
+from support.provkit import START, config_for, fake_of, run, stage_results
+from support.workflow import write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -62,17 +60,6 @@ def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
         quotes = (nightly / f"resources/quotes/{t}.csv").read_text()
         assert quotes == normalized_csv(history(t, START, END2))
     assert_same_outputs(nightly, cold, TICKERS)
-
-
-def stage_results(workdir, stage) -> dict:
-    """Each ticker's result line (stockflow.runlog.joblog) in the stage's logs, per-ticker or batched."""
-    found = {}
-    for log in (workdir / "logs" / stage).glob("*.log"):
-        if log.name.startswith("batch-"):
-            found.update(joblog.read_all(str(log)))
-        else:
-            found[log.stem] = joblog.read(str(log))
-    return found
 
 
 @pytest.mark.parametrize("batch_jobs", [False, True])

@@ -6,12 +6,12 @@ import math
 import os
 import time
 
-import fake_polygon
 import pytest
-from fakekit import KEY, Seen, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources.http import Response
 from stockflow.sources.providers import base, polygon
+from support import fake_polygon
+from support.fakekit import KEY, Seen, history, normalized_csv
+from support.provkit import END, START, fetch
 
 PATH = "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-03-28"
 BEARER = f"Bearer {KEY}"

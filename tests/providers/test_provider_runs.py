@@ -3,17 +3,16 @@ become the same normalized CSV and HDF5, the key stays out of every file the run
 missing key stops the run before any job, and a bad ticker fails alone with the provider's
 words."""
 
-import importlib
 import os
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, write_config
-from fakekit import KEY, SECRET, history, normalized_csv, serving
-from provkit import END, START
 from stockflow.sources.providers import fetching
+from support.fakekit import KEY, SECRET, history, normalized_csv, serving
+from support.provkit import END, START, Slow, config_for, fake_of, files_holding, run
+from support.workflow import SNAKEFILE, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -23,56 +22,6 @@ TICKERS = {
     "stooq": ["aapl.us", "ibm.us"],
 }
 DEFAULT_TICKERS = ["AAPL", "IBM"]
-
-
-def fake_of(name: str, **knobs):
-    return importlib.import_module(f"fake_{name}").Fake(**knobs)
-
-
-def config_for(name: str, base: str, tickers: list[str], **source) -> dict:
-    return {
-        "tickers": tickers,
-        "synth": {"days": 5},
-        "source": {
-            "provider": name,
-            "base_url": base,
-            "start": START.isoformat(),
-            "end": END.isoformat(),
-            "retries": 2,
-            "backoff": 0,
-            "max_throttle_wait": 0,
-            "connect_timeout": 2,
-            "read_timeout": 5,
-            # the free tiers' budgets (Tiingo: 50 an hour) would make the test wait
-            "requests_per_minute": 6000,
-            **source,
-        },
-    }
-
-
-def run(workdir, env: dict, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
-    cmd += ["--cores", "2", *args]
-    full_env = {k: v for k, v in os.environ.items() if k not in env}
-    full_env.update(env)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=full_env)
-
-
-def files_holding(root, *secrets: str) -> list[str]:
-    """Every file under ``root`` (hidden ones and .snakemake/ included) holding a secret."""
-    needles = [s.encode() for s in secrets]
-    hits = []
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(dirpath, name)
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
-            if any(n in data for n in needles):
-                hits.append(os.path.relpath(path, root))
-    return hits
 
 
 @pytest.mark.parametrize("name", fetching.NAMES)
@@ -125,31 +74,6 @@ def test_an_unknown_ticker_fails_alone_with_the_providers_words(tmp_path):
     assert "api_token=***" in log and KEY not in log
     assert not (tmp_path / "resources/quotes/NOPE.US.csv").exists()
     assert (tmp_path / "results/hdf5/AAPL.US.h5").exists()
-
-
-class Slow:
-    """Wraps a fake: each answer takes a while; counts the requests in flight at once."""
-
-    def __init__(self, fake, seconds: float):
-        import threading
-
-        self.fake, self.seconds = fake, seconds
-        self.name, self.env = fake.name, fake.env
-        self.lock = threading.Lock()
-        self.now = self.most = 0
-
-    def respond(self, seen, server):
-        import time
-
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-        try:
-            time.sleep(self.seconds)
-            return self.fake.respond(seen, server)
-        finally:
-            with self.lock:
-                self.now -= 1
 
 
 @pytest.mark.parametrize("parallel", [1, 2])

@@ -1,11 +1,11 @@
 """Stooq's adapter against a loopback Stooq (fake_stooq.py)."""
 
-import fake_stooq
 import pytest
-from fakekit import KEY, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources import http
 from stockflow.sources.providers import base, stooq
+from support import fake_stooq
+from support.fakekit import KEY, history, normalized_csv
+from support.provkit import END, START, fetch
 
 WINDOW = base.Window(START, END)
 

@@ -2,13 +2,12 @@
 
 import datetime as dt
 
-import fake_tiingo
-import provkit
 import pytest
-from fakekit import KEY, Seen, history, normalized_csv
-from provkit import END, START
 from stockflow.sources.http import Response
 from stockflow.sources.providers import base, tiingo
+from support import fake_tiingo, provkit
+from support.fakekit import KEY, Seen, history, normalized_csv
+from support.provkit import END, START
 
 # The free tier's 50 an hour would space a retry 72 s apart: tests lift the budget.
 UNLIMITED = ("--requests-per-minute", "0")

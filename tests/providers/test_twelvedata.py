@@ -3,13 +3,13 @@
 import datetime as dt
 import json
 
-import fake_twelvedata as ftd
 import pytest
-from fakekit import KEY, Seen, history, normalized_csv
-from provkit import END, START, fetch
 from stockflow.sources.http import Response
 from stockflow.sources.providers import twelvedata as td
 from stockflow.sources.providers.base import ProviderError, Throttled, Window
+from support import fake_twelvedata as ftd
+from support.fakekit import KEY, Seen, history, normalized_csv
+from support.provkit import END, START, fetch
 
 
 def query(start="2024-01-02", end_date="2024-03-29", symbol="AAPL") -> dict:

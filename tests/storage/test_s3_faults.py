@@ -6,9 +6,9 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, snakemake, write_config
-from s3kit import snakemake_s3
-from seaweed import SeaweedS3
+from support.s3kit import snakemake_s3
+from support.seaweed import SeaweedS3
+from support.workflow import SNAKEFILE, snakemake, write_config
 
 pytestmark = pytest.mark.storage
 

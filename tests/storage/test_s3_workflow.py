@@ -13,10 +13,10 @@ import zipfile
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, jobs_run, snakemake, write_config
-from s3kit import fresh_prefix, snakemake_s3
 from stockflow.runlog import joblog
 from stockflow.sources.origins import embedded_path
+from support.s3kit import fresh_prefix, snakemake_s3
+from support.workflow import ran, snakemake, write_config
 
 pytestmark = pytest.mark.storage
 
@@ -37,10 +37,6 @@ def setup(workdir, tickers=TICKERS):
         synth={"days": DAYS},
         source={"path": "sources/{ticker}.csv.bz2", "format": "quantquote"},
     )
-
-
-def ran(proc) -> set:
-    return {job for job in jobs_run(proc.stderr) if job[0] != "all"}
 
 
 @pytest.fixture(scope="module")
@@ -216,13 +212,10 @@ def test_a_nightly_update_through_s3_asks_only_the_new_days(s3, tmp_path, reques
     """profiles/s3: the quotes, JSON and HDF5 live in the bucket, the kept days and the market's
     days in the work directory; the second night asks one grouped-daily request per weekday."""
     import datetime as dt
-    import sys
 
-    sys.path.insert(0, str(SNAKEFILE.parent / "tests/providers"))
-    import fake_polygon
-    from fakekit import history, normalized_csv, serving
-    from provkit import START
-    from test_provider_runs import config_for
+    from support import fake_polygon
+    from support.fakekit import history, normalized_csv, serving
+    from support.provkit import START, config_for
 
     fake = fake_polygon.Fake(market=("aapl", "ibm"))
     prefix = fresh_prefix(request.node.name)

@@ -16,7 +16,7 @@ fake serves ``fmt=json`` with a ``date`` only (the real default is CSV of the la
 
 import json
 
-from fakekit import KEY, Reply, day, history, weekday_before
+from support.fakekit import KEY, Reply, day, history, weekday_before
 
 BULK = "/api/eod-bulk-last-day/"
 

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import threading
 
-from fakekit import KEY, Reply, day, history
+from support.fakekit import KEY, Reply, day, history
 
 MAX_OUTPUTSIZE = 5000
 DEFAULT_OUTPUTSIZE = 30

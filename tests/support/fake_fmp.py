@@ -14,7 +14,7 @@ text, "Premium Query Parameter" for a symbol, "Restricted Endpoint" for the endp
 import datetime as dt
 import json
 
-from fakekit import KEY, Reply, day, history
+from support.fakekit import KEY, Reply, day, history
 
 PATH = "/stable/historical-price-eod/full"
 INVALID_KEY = (

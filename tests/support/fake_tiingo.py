@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from urllib.parse import unquote
 
-from fakekit import KEY, Reply, day, history
+from support.fakekit import KEY, Reply, day, history
 
 HEADER = (
     "date,close,high,low,open,volume,adjClose,adjHigh,adjLow,adjOpen,adjVolume,divCash,splitFactor"

@@ -14,7 +14,7 @@ Old answers put PHP warnings before the header. Stooq documents no per-minute an
 
 import datetime as dt
 
-from fakekit import KEY, Reply, history
+from support.fakekit import KEY, Reply, history
 
 NO_KEY_PAGE = b"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Stooq - API key required</title></head>

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-from conftest import snakemake, write_config
+
+from support.workflow import snakemake, write_config
 
 STAGES = {
     "quotes": "resources/quotes/{t}.csv",
@@ -152,3 +153,32 @@ def read_only(path: Path) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+# --- the fault suite's figures: each fault test records what it measured, before asserting it;
+# the session prints one row per fault class (conftest.py's pytest_terminal_summary).
+
+
+class FaultLedger:
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def record(self, fault_class: str, case: str, outcome: str, data_lost: int, corrupt: int):
+        """One injected fault: what happened, outputs lost, corrupt outputs taken as done."""
+        self._rows.append((fault_class, case, outcome, data_lost, corrupt))
+
+
+def fault_table(rows: list) -> str:
+    classes: dict[str, list] = {}
+    for row in rows:
+        classes.setdefault(row[0], []).append(row)
+    lines = [
+        "| fault class | cases tried | outcome | data lost | corrupt outputs accepted |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for name, group in classes.items():
+        outcomes = "; ".join(dict.fromkeys(r[2] for r in group))
+        lost = sum(r[3] for r in group)
+        corrupt = sum(r[4] for r in group)
+        lines.append(f"| {name} | {len(group)} | {outcomes} | {lost} | {corrupt} |")
+    return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ import itertools
 import subprocess
 import sys
 
-from conftest import SNAKEFILE
+from support.workflow import SNAKEFILE
 
 _runs = itertools.count()
 

@@ -18,7 +18,7 @@ import json
 import re
 from zoneinfo import ZoneInfo
 
-from fakekit import KEY, SECRET, Reply, history
+from support.fakekit import KEY, SECRET, Reply, history
 
 NEW_YORK = ZoneInfo("America/New_York")
 SYMBOL = re.compile(r"^[A-Za-z0-9.\-/]+$")

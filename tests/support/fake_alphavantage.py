@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import threading
 
-from fakekit import KEY, Reply, history
+from support.fakekit import KEY, Reply, history
 
 TODAY = dt.date(2024, 3, 28)  # the fake's "now": the newest bar it serves
 FIRST_DAY = dt.date(2023, 1, 2)  # the oldest bar of outputsize=full

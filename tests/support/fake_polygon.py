@@ -27,7 +27,7 @@ import json
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fakekit import KEY, Reply, day, history, weekday_before
+from support.fakekit import KEY, Reply, day, history, weekday_before
 
 NY = ZoneInfo("America/New_York")
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/"
