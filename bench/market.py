@@ -1,199 +1,269 @@
-"""The `market` scale: what grows with the ticker count, measured at 1,000 to 10,000 tickers.
+"""The `market` and `storage` scales.
 
-- planning (`snakemake -n`) at 1k/2k/4k/10k tickers, interleaved rep by rep;
-- a cold run at 2,000 tickers x 5 days: wall time, jobs per second, Snakemake's peak RSS; it
-  runs inside tmux, whose screen is captured every 20 s (what a person watching sees);
-- the no-op at 2,000, and a one-ticker source change, in pairs (change / no-op);
-- the no-op at 10,000 tickers (its done state reached at `synth.days: 1`, 1,000 tickers' data
-  per run, then the summaries);
-- on SLURM (when it answers): 29 tickers x 30 days, local vs `--profile profiles/slurm`, in
-  pairs, and how many SLURM jobs the run submitted.
-
-Each ticker is a `source.path` symlink to one of the 29 embedded files, listed in a ticker sheet.
-The section of RESULTS.md these raw results make is bench/report_market.py's.
+market: what grows with the ticker count, as one job per ticker per stage (`batch_jobs:
+false`), each ticker a `source.path` symlink to one of the embedded files, listed in a sheet:
+- plan: `snakemake -n` at 1k/2k/4k/10k tickers, interleaved rep by rep;
+- cold: a cold run at 2,000 x 5 days in tmux (its screen captured every 20 s), then the no-op
+  and a one-ticker source change in pairs (change ÷ no-op);
+- noop: the no-op at 10,000 x 1 day (its done state made 1,000 tickers' data per run);
+- report: 29 x 365 cold, the default target ÷ the data chain alone, in pairs;
+- cluster: on SLURM (when `scontrol ping` answers), 29 x 30 local ÷ profiles/slurm in pairs.
+storage: the main job cold, local and through `--profile profiles/s3` on SeaweedFS, in pairs.
 """
 
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
-from harness import ROOT, BenchError, progress
-from snakemake_runs import in_tmux, snakemake
-from workdirs import change_source, clean, cold_embedded, setup_sheet
-
-PLAN_SIZES = (1000, 2000, 4000, 10000)
-COLD_TICKERS, COLD_DAYS = 2000, 5
-NOOP_TICKERS, NOOP_DAYS = 10000, 1
-NOOP_CHUNK = 1000  # tickers whose data one run of reach_done makes
-CLUSTER_DAYS = 30
-COLD_REPS = 1  # ~12 min on 2 cores; it runs in tmux, watched as a person would
-
-
-def plan(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    out = {str(n): {"seconds": [], "peak_mib": []} for n in PLAN_SIZES}
-    for n in PLAN_SIZES:
-        setup_sheet(root / f"plan{n}", n, COLD_DAYS)
-    for rep in range(reps):
-        for n in PLAN_SIZES:
-            r = snakemake(root / f"plan{n}", cores, logs / f"plan{n}.log", "-n")
-            out[str(n)]["seconds"].append(r["seconds"])
-            out[str(n)]["peak_mib"].append(r["peak_mib"])
-            out[str(n)]["jobs"] = sum(r["jobs"].values())
-            progress(f"market: plan {n} tickers ({rep + 1}/{reps}): {r['seconds']:.1f} s")
-    return out
-
-
-def cold_and_changes(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    work = root / f"cold{COLD_TICKERS}"
-    tickers = setup_sheet(work, COLD_TICKERS, COLD_DAYS)
-    sources = work / "sources"
-    cold, captures = [], []
-    runs = min(reps, COLD_REPS)
-    for rep in range(runs):
-        clean(work)
-        os.sync()
-        if shutil.which("tmux"):  # on a terminal, as a person would watch it
-            r = in_tmux(work, cores, captures if rep == 0 else [])
-        else:
-            r = snakemake(work, cores, logs / f"cold{COLD_TICKERS}.log")
-        cold.append(r)
-        progress(f"market: cold {COLD_TICKERS} ({rep + 1}/{runs}): {r['seconds']:.0f} s")
-    pairs = []
-    for i in range(max(reps, 5)):
-        noop = snakemake(work, cores, logs / "noop-cold.log")
-        if sum(noop["jobs"].values()):
-            raise BenchError(f"the no-op at {COLD_TICKERS} tickers ran jobs: {noop}")
-        change_source(sources, tickers[i], i + 1)
-        changed = snakemake(work, cores, logs / "change.log")
-        pairs.append({"noop_s": noop["seconds"], "change_s": changed["seconds"],
-                      "jobs": changed["jobs"], "ticker": tickers[i]})  # fmt: skip
-        progress(
-            f"market: one-ticker change {i + 1}: {changed['seconds']:.1f} s "
-            f"(no-op {noop['seconds']:.1f} s)"
-        )
-    return {"tickers": COLD_TICKERS, "days": COLD_DAYS, "cold": cold, "pairs": pairs,
-            "captures": captures}  # fmt: skip
-
-
-def reach_done(work: Path, tickers: list, cores: int, logs: Path) -> list:
-    """The completed state at NOOP_TICKERS: the data of NOOP_CHUNK tickers at a time (their .h5
-    as targets), then one run for the shards, summaries and charts. Every file is made by its
-    real job. One cold run would hold all 10,000 downloads ready at once, and Snakemake looks at
-    every ready job each time it starts one: ~6 jobs/s here instead of ~12 (bench/README.md)."""
-    chunks = []
-    for i in range(0, len(tickers), NOOP_CHUNK):
-        part = [f"results/hdf5/{t}.h5" for t in tickers[i : i + NOOP_CHUNK]]
-        r = snakemake(work, cores, logs / "noop10k-chunk.log", *part)
-        chunks.append(r)
-        progress(
-            f"market: {NOOP_TICKERS} tickers, data of {i + len(part)} done "
-            f"({sum(r['jobs'].values()) / r['seconds']:.1f} jobs/s)"
-        )
-    chunks.append(snakemake(work, cores, logs / "noop10k-final.log"))
-    return chunks
-
-
-def noop_at_scale(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    work = root / f"noop{NOOP_TICKERS}"
-    tickers = setup_sheet(work, NOOP_TICKERS, NOOP_DAYS)
-    check = snakemake(work, cores, logs / "noop10k-check.log", "-n")
-    cold = None
-    if sum(check["jobs"].values()):
-        progress(f"market: {NOOP_TICKERS} tickers to a done state, {NOOP_CHUNK} at a time")
-        cold = reach_done(work, tickers, cores, logs)
-    noop = []
-    for rep in range(max(reps, 3)):
-        r = snakemake(work, cores, logs / "noop10k.log")
-        if sum(r["jobs"].values()):
-            raise BenchError(f"the no-op at {NOOP_TICKERS} tickers ran jobs: {r}")
-        noop.append(r)
-        progress(f"market: no-op {NOOP_TICKERS} ({rep + 1}): {r['seconds']:.1f} s")
-    return {"tickers": NOOP_TICKERS, "days": NOOP_DAYS, "chunk": NOOP_CHUNK, "cold": cold,
-            "noop": noop}  # fmt: skip
-
-
-def report_cost(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    """The 29 embedded tickers x 365 days, cold: the default target (data, summaries and every
-    chart) and the data chain alone (the .h5 files and results/benchmarks.tsv), in pairs."""
-    from stockflow.sources.origins import embedded_tickers
-
-    tickers = embedded_tickers()
-    data_targets = [f"results/hdf5/{t}.h5" for t in tickers] + ["results/benchmarks.tsv"]
-    pairs = []
-    for _ in range(reps):
-        runs = {}
-        for kind, targets in (("default", []), ("data", data_targets)):
-            work = root / f"report-{kind}"
-            cold_embedded(work, tickers, 365)
-            runs[kind] = snakemake(work, cores, logs / f"report-{kind}.log", *targets)["seconds"]
-        pairs.append(runs)
-        progress(
-            f"market: 29 tickers cold, default target {runs['default']:.1f} s, data chain "
-            f"{runs['data']:.1f} s"
-        )
-    return {"tickers": len(tickers), "days": 365, "pairs": pairs}
-
-
-def slurm_up() -> bool:
-    if not shutil.which("sbatch"):
-        return False
-    ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True)
-    return "UP" in ping.stdout
-
-
-def cluster(root: Path, reps: int, cores: int, logs: Path) -> dict:
-    """29 tickers x 30 days: a local run and a run through profiles/slurm, in pairs."""
-    if not slurm_up():
-        return {"skipped": "SLURM is not answering (run tests/cluster/setup_slurm.sh as root)"}
-    from stockflow.sources.origins import embedded_tickers
-
-    tickers = embedded_tickers()
-    pairs = []
-    for _ in range(reps):
-        runs = {}
-        for kind in ("local", "slurm"):
-            work = root / f"cluster-{kind}"
-            cold_embedded(work, tickers, CLUSTER_DAYS)
-            extra = ("--profile", str(ROOT / "profiles/slurm")) if kind == "slurm" else ()
-            log = logs / f"cluster-{kind}.log"
-            r = snakemake(work, cores, log, *extra)
-            ids = re.findall(r"SLURM jobid (\d+)", log.read_text(errors="replace"))
-            runs[kind] = {"seconds": r["seconds"], "slurm_jobs": len(ids)}
-        pairs.append(runs)
-        progress(
-            f"market: 29 tickers local {runs['local']['seconds']:.1f} s, slurm "
-            f"{runs['slurm']['seconds']:.1f} s ({runs['slurm']['slurm_jobs']} SLURM jobs)"
-        )
-    return {"tickers": len(tickers), "days": CLUSTER_DAYS, "pairs": pairs}
-
+from core import (
+    CAPTURE_EVERY_S,
+    MIB,
+    ROOT,
+    BenchError,
+    change_source,
+    clean,
+    cold_embedded,
+    embedded,
+    in_tmux,
+    med,
+    pair_ratio,
+    progress,
+    record,
+    seaweed,
+    setup_sheet,
+    snakemake,  # fmt: skip
+    spread,
+)
 
 PARTS = ("plan", "cold", "noop", "report", "cluster")
+PER_TICKER = {"batch_jobs": False}  # what this scale measures: one job per ticker per stage
 
 
-def measure(layout, reps: int, cores: int, smoke: int = 0, parts=PARTS, earlier=None) -> dict:
-    """``smoke``: a ticker count to check the harness with (sizes smoke and 2x smoke);
-    ``parts``: which to measure, the others kept from ``earlier`` (a previous result)."""
-    global PLAN_SIZES, COLD_TICKERS, NOOP_TICKERS, NOOP_CHUNK
-    if smoke:
-        PLAN_SIZES, COLD_TICKERS, NOOP_TICKERS = (smoke, 2 * smoke), smoke, 2 * smoke
-        NOOP_CHUNK = smoke
-    root, logs = layout.root, layout.logs
-    logs.mkdir(parents=True, exist_ok=True)
-    steps = {
-        "plan": plan,
-        "cold": cold_and_changes,
-        "noop": noop_at_scale,
-        "report": report_cost,
-        "cluster": cluster,
-    }
-    out = dict(earlier or {})
-    for part in parts:
-        out[part] = steps[part](root, reps, cores, logs)
+def noop(work: Path, log: Path, cores: int = 2) -> dict:
+    r = snakemake(work, cores, log)
+    if sum(r["jobs"].values()):
+        raise BenchError(f"a no-op in {work} ran jobs: {r['jobs']}")
+    return r
+
+
+def changes(work: Path, tickers: list, pairs: int, logs: Path, stride: int = 1) -> list:
+    """Pairs of (no-op, one ticker's source changed); the i-th pair changes tickers[i*stride]."""
+    out = []
+    for i in range(pairs):
+        quiet = noop(work, logs / "noop.log")
+        change_source(work / "sources", tickers[i * stride], i + 1)
+        changed = snakemake(work, 2, logs / "change.log")
+        out.append({"noop_s": quiet["seconds"], "change_s": changed["seconds"],
+                    "jobs": changed["jobs"]})  # fmt: skip
+        progress(f"change {i + 1}: {changed['seconds']:.1f} s (no-op {quiet['seconds']:.1f} s)")
     return out
 
 
-def complete(m: dict) -> bool:
-    """Every part measured (now or in an earlier run): RESULTS.md can be written."""
-    return all(p in m for p in PARTS)
+def changes_record(scale, part, tickers: int, pairs: list, target: bool = True) -> dict:
+    ratio = med(p["change_s"] / p["noop_s"] for p in pairs)
+    row = [len(pairs), med(p["noop_s"] for p in pairs), med(p["change_s"] for p in pairs), ratio]
+    ran = ", ".join(f"{k} {v}" for k, v in pairs[0]["jobs"].items())
+    return record(scale, part, f"Reruns at {tickers:,} tickers: no-op, one ticker's source changed",
+                  ["pairs", "no-op median s", "change median s", "change ÷ no-op (pairwise)"],
+                  [row], [f"Each change adds a trade to a ticker's last day; the rerun ran {ran}."],
+                  [(f"one ticker's source changed, {tickers:,} tickers: rerun ÷ no-op",
+                    f"{ratio:.2f}x", "<= 2x", ratio <= 2)] if target else [])  # fmt: skip
+
+
+def plan(root, reps, cores, logs, sizes) -> list:
+    out = {n: [] for n in sizes}
+    for rep in range(reps):
+        for n in sizes:
+            setup_sheet(root / f"plan{n}", n, 5, **PER_TICKER)
+            out[n].append(snakemake(root / f"plan{n}", cores, logs / f"plan{n}.log", "-n"))
+            progress(f"plan {n} tickers ({rep + 1}/{reps}): {out[n][-1]['seconds']:.1f} s")
+    lo, hi = out[sizes[0]], out[sizes[-1]]
+    growth = med(
+        (b["seconds"] / sizes[-1]) / (a["seconds"] / sizes[0]) for a, b in zip(lo, hi, strict=True)
+    )
+    top = med(r["seconds"] for r in hi)
+    rows = [[n, sum(v[0]["jobs"].values()), *spread([r["seconds"] for r in v]),
+             1000 * med(r["seconds"] for r in v) / n, med(r["peak_mib"] for r in v)]
+            for n, v in out.items()]  # fmt: skip
+    return [record("market", "plan", "Planning: `snakemake -n`, each size interleaved rep by rep",
+                   ["tickers", "jobs", "median s", "min s", "max s", "ms per ticker",
+                    "Snakemake peak MiB"], rows,
+                   [f"Cost per ticker at {sizes[-1]:,} over that at {sizes[0]:,}, rep by rep: "
+                    f"{growth:.2f}x (the fixed start-up is spread over more tickers)."],
+                   [("planning cost per ticker, 10,000 ÷ 1,000 tickers (`snakemake -n`)",
+                     f"{growth:.2f}x", "<= 1.2x", growth <= 1.2),
+                    (f"`snakemake -n` at {sizes[-1]:,} tickers", f"{top:.3g} s", "<= 60 s",
+                     top <= 60)])]  # fmt: skip
+
+
+def cold(root, reps, cores, logs, n) -> list:
+    work = root / f"cold{n}"
+    tickers = setup_sheet(work, n, 5, **PER_TICKER)
+    clean(work)
+    os.sync()
+    captures = []
+    if shutil.which("tmux"):  # on a terminal, as a person would watch it
+        r = in_tmux(work, cores, captures)
+    else:
+        r = snakemake(work, cores, logs / "cold.log")
+    jobs = sum(r["jobs"].values())
+    progress(f"cold {n}: {r['seconds']:.0f} s, {jobs} jobs")
+    picks = captures[:: max(1, len(captures) // 4)][:4] + captures[-1:]
+    screen = ["```text", *(f"[{c['at_s']:>4} s] {c['last'][-1] if c['last'] else ''}"
+                           for c in picks), "```"]  # fmt: skip
+    return [
+        record("market", "cold", f"A cold run: {n:,} tickers x 5 days, `--cores {cores}`",
+               ["runs", "median s", "jobs", "jobs per s", "Snakemake peak RSS MiB"],
+               [[1, r["seconds"], jobs, jobs / r["seconds"], r["peak_mib"]]],
+               ["Jobs: " + ", ".join(f"{k} {v:,}" for k, v in r["jobs"].items()) + ". The peak "
+                "is the Snakemake process's own (VmHWM), not its jobs'."]
+               + ([f"What a terminal showed (tmux, `capture-pane` every {CAPTURE_EVERY_S} s, the "
+                   "last line of a few):\n\n" + "\n".join(screen)] if captures else [])),
+        changes_record("market", "cold", n, changes(work, tickers, max(reps, 5), logs)),
+    ]  # fmt: skip
+
+
+def noop_at_scale(root, reps, cores, logs, n, chunk) -> list:
+    work = root / f"noop{n}"
+    tickers = setup_sheet(work, n, 1, **PER_TICKER)
+    notes = []
+    if sum(snakemake(work, cores, logs / "noop-check.log", "-n")["jobs"].values()):
+        progress(f"{n} tickers to a done state, {chunk} at a time")
+        t0, jobs = time.perf_counter(), 0
+        # One cold run would hold all downloads ready at once, and the scheduler looks at every
+        # ready job each time it starts one: the data of `chunk` tickers per run instead.
+        for i in range(0, n, chunk):
+            part = [f"results/hdf5/{t}.h5" for t in tickers[i : i + chunk]]
+            jobs += sum(snakemake(work, cores, logs / "chunk.log", *part)["jobs"].values())
+        jobs += sum(snakemake(work, cores, logs / "final.log")["jobs"].values())
+        mins = (time.perf_counter() - t0) / 60
+        notes.append(
+            f"The done state came from {n // chunk} runs of {chunk:,} tickers' data, "
+            f"then one for the summaries: {jobs:,} jobs in {mins:.1f} min."
+        )
+    runs = [noop(work, logs / "noop10k.log", cores) for _ in range(max(reps, 3))]
+    x = med(r["seconds"] for r in runs)
+    return [record("market", "noop", f"No-op at {n:,} tickers (`synth.days: 1`)",
+                   ["runs", "median s", "min s", "max s", "Snakemake peak MiB"],
+                   [[len(runs), *spread([r["seconds"] for r in runs]),
+                     med(r["peak_mib"] for r in runs)]], notes,
+                   [(f"no-op rerun at {n:,} tickers", f"{x:.3g} s", "<= 45 s",
+                     x <= 45)])]  # fmt: skip
+
+
+def report_cost(root, reps, cores, logs) -> list:
+    """29 x 365 cold: the default target (data, summaries, charts) and the data chain alone."""
+    data = [f"results/hdf5/{t}.h5" for t in embedded()] + ["results/benchmarks.tsv"]
+    pairs = {"default": [], "data": []}
+    for _ in range(reps):
+        for kind, targets in (("default", []), ("data", data)):
+            cold_embedded(root / f"report-{kind}", 365)
+            r = snakemake(root / f"report-{kind}", cores, logs / f"report-{kind}.log", *targets)
+            pairs[kind].append(r["seconds"])
+    x = pair_ratio(pairs["default"], pairs["data"])
+    return [record("market", "report", "The report's cost: 29 tickers x 365 days, cold, in pairs",
+                   ["pairs", "default target median s", "data chain alone median s",
+                    "ratio (pairwise)"], [[reps, med(pairs["default"]), med(pairs["data"]), x]],
+                   ["The data chain alone: `snakemake results/hdf5/*.h5 results/benchmarks.tsv`; "
+                    "the default target adds the charts, the inventory and the summaries."],
+                   [("29 tickers x 365 days, cold: default target ÷ data chain alone",
+                     f"{x:.2f}x", "<= 1.25x", x <= 1.25)])]  # fmt: skip
+
+
+def cluster(root, reps, cores, logs) -> list:
+    """29 x 30 days: a local run and a run through profiles/slurm, in pairs."""
+    ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True) \
+        if shutil.which("sbatch") else None  # fmt: skip
+    if not ping or "UP" not in ping.stdout:
+        progress("cluster: SLURM is not answering (tests/cluster/setup_slurm.sh as root); skipped")
+        return []
+    runs = {"local": [], "slurm": []}
+    for _ in range(reps):
+        for kind in runs:
+            cold_embedded(root / f"cluster-{kind}", 30)
+            extra = ("--profile", str(ROOT / "profiles/slurm")) if kind == "slurm" else ()
+            log = logs / f"cluster-{kind}.log"
+            r = snakemake(root / f"cluster-{kind}", cores, log, *extra)
+            ids = re.findall(r"SLURM jobid (\d+)", log.read_text(errors="replace"))
+            runs[kind].append((r["seconds"], len(ids)))
+    loc, sl = [s for s, _ in runs["local"]], [s for s, _ in runs["slurm"]]
+    x, jobs = pair_ratio(sl, loc), med(n for _, n in runs["slurm"])
+    return [record("market", "cluster", "On SLURM: 29 tickers x 30 days, local and "
+                   "`--profile profiles/slurm`, in pairs",
+                   ["pairs", "local median s", "SLURM median s", "SLURM ÷ local", "SLURM jobs"],
+                   [[reps, med(loc), med(sl), x, jobs]],
+                   ["The one-node test cluster of tests/cluster/setup_slurm.sh."],
+                   [("29 tickers x 30 days: SLURM jobs submitted through profiles/slurm",
+                     f"{jobs:g}", "<= 6", jobs <= 6),
+                    ("29 tickers x 30 days: profiles/slurm ÷ local wall time", f"{x:.2f}x",
+                     "<= 3x", x <= 3)])]  # fmt: skip
+
+
+def measure(root: Path, reps: int, cores: int, parts, small: int = 0) -> list:
+    """``small``: a ticker count to check the harness with (sizes small and 2x small)."""
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    sizes = (small, 2 * small) if small else (1000, 2000, 4000, 10000)
+    steps = {
+        "plan": lambda: plan(root, reps, cores, logs, sizes),
+        "cold": lambda: cold(root, reps, cores, logs, small or 2000),
+        "noop": lambda: noop_at_scale(root, reps, cores, logs, 2 * small or 10000, small or 1000),
+        "report": lambda: report_cost(root, reps, cores, logs),
+        "cluster": lambda: cluster(root, reps, cores, logs),
+    }
+    return [rec for part in parts for rec in steps[part]()]
+
+
+TRANSFER = re.compile(r"^(Storing in storage|Retrieving from storage): s3://[^/]+/(\S+)$", re.M)
+
+
+def s3_pairs(work: Path, root: Path, logs: Path, reps: int, kinds: dict, cores: int = 2) -> list:
+    """Cold runs in pairs: per rep, each of ``kinds`` ({name: (s3?, extra args)}) in turn.
+    Through S3, the bytes and objects moved come from Snakemake's log, sized by the bucket."""
+    pairs = []
+    with seaweed(root) as (server, bucket):
+        for rep in range(reps):
+            one = {}
+            for name, (s3, extra) in kinds.items():
+                clean(work)
+                prefix = f"bench-{name}-{rep}-{int(time.time())}"
+                if s3:
+                    extra = ("--profile", str(ROOT / "profiles/s3"), "--default-storage-prefix",
+                             f"s3://{bucket}/{prefix}", *extra)  # fmt: skip
+                env = {**os.environ, **server.env()} if s3 else None
+                log = logs / f"s3-{name}.log"
+                r = snakemake(work, cores, log, *extra, env=env)
+                one[name] = {"seconds": r["seconds"], "jobs": sum(r["jobs"].values())}
+                if s3:
+                    sizes = {f"{prefix}/{k}": v for k, v in server.keys(prefix).items()}
+                    moved = TRANSFER.findall(log.read_text(errors="replace"))
+                    for kind in ("Storing", "Retrieving"):
+                        keys = [k for what, k in moved if what.startswith(kind)]
+                        one[name][kind] = (sum(sizes.get(k, 0) for k in keys) / MIB, len(keys))
+            pairs.append(one)
+            progress(f"storage {rep + 1}/{reps}: " + ", ".join(
+                f"{k} {v['seconds']:.1f} s" for k, v in one.items()))  # fmt: skip
+    return pairs
+
+
+def measure_storage(root: Path, reps: int, cores: int, days: int) -> list:
+    work = root / "work"
+    cold_embedded(work, days)
+    p = s3_pairs(work, root, root / "logs", reps, {"local": (False, ()), "s3": (True, ())}, cores)
+    loc, s3 = [x["local"]["seconds"] for x in p], [x["s3"]["seconds"] for x in p]
+    x, jobs = pair_ratio(s3, loc), p[0]["s3"]["jobs"]
+    up = f"{med(x['s3']['Storing'][0] for x in p):.0f} ({p[0]['s3']['Storing'][1]})"
+    down = f"{med(x['s3']['Retrieving'][0] for x in p):.0f} ({p[0]['s3']['Retrieving'][1]})"
+    return [record("storage", "storage", f"The main job through S3: {len(embedded())} tickers x "
+                   f"{days} days, cold, in pairs",
+                   ["pairs", "local median s", "S3 median s", "S3 ÷ local (pairwise)",
+                    "extra s per job", "jobs", "stored MiB (objects)", "retrieved MiB (objects)"],
+                   [[reps, med(loc), med(s3), x,
+                     med((b - a) / jobs for a, b in zip(loc, s3, strict=True)), jobs, up, down]],
+                   ["The S3 server runs on the same cores as the jobs; every output, log and "
+                    "benchmark is uploaded once, after its job."],
+                   [(f"{len(embedded())} tickers x {days} days, cold: S3 (SeaweedFS, loopback) ÷ "
+                     "local", f"{x:.2f}x", "measured (no target)", None)])]  # fmt: skip

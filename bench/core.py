@@ -1,0 +1,391 @@
+"""The bottom of bench/: paths, timed processes, Snakemake runs, work directories, machine facts,
+medians and ratios, and the record every measurement returns. Every other module imports this
+one; it imports none of them.
+
+A record is one measured part (one table of RESULTS.md): its scale and part, a title, columns
+and rows of numbers (medians, min/max, ratios taken side by side in one run), notes, and the
+targets it answers. bench/run.py adds when, where and at which commit it was measured.
+"""
+
+import bz2
+import datetime as dt
+import importlib.metadata
+import math
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+SNAKEFILE = ROOT / "Snakefile"
+LESSON, INPROC, POOL = BENCH / "lesson.py", BENCH / "inproc.py", BENCH / "pool.py"
+PY = sys.executable
+SNAKEMAKE = str(Path(PY).with_name("snakemake"))
+MIB = 2**20
+CAPTURE_EVERY_S = 20  # tmux screen captures of a run in tmux
+OUTPUTS = ("results", "resources", "logs", "benchmarks", ".snakemake")
+PACKAGES = ("snakemake", "pandas", "numpy", "pyarrow", "tables")
+
+
+class BenchError(Exception):
+    pass
+
+
+# --- numbers and records ---------------------------------------------------------------------
+
+
+def med(xs) -> float:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else math.nan
+
+
+def pair_ratio(a, b) -> float:
+    """Median over reps of a[i] / b[i]: both runs of a pair come from the same rep."""
+    return med(x / y for x, y in zip(a, b, strict=True) if y)
+
+
+def rnd(x):
+    """Three significant digits (whole numbers from 100 up): what a table shows."""
+    if x is None or isinstance(x, (int, str)) or x != x or x == 0:
+        return x
+    return round(x, max(0, 2 - math.floor(math.log10(abs(x)))))
+
+
+def spread(xs) -> list:
+    """median, min, max."""
+    return [rnd(med(xs)), rnd(min(xs)), rnd(max(xs))]
+
+
+def record(scale, part, title, columns, rows, notes=(), targets=()) -> dict:
+    """One measured part. targets: (what, measured, target, met) with met True/False/None."""
+    rows = [[rnd(c) if isinstance(c, float) else c for c in row] for row in rows]
+    return {"scale": scale, "part": part, "title": title, "columns": list(columns),
+            "rows": rows, "notes": list(notes), "targets": [list(t) for t in targets]}  # fmt: skip
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mib: float  # max RSS of the child or any of its waited-for descendants
+    stdout: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def run(cmd: list[str], log: Path, env=None) -> Run:
+    """Run one fresh process; time it and read its peak RSS with wait4 (stderr goes to log)."""
+    with open(log, "wb") as err, tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        text = out.read().decode()
+    if os.waitstatus_to_exitcode(status):
+        raise BenchError(f"exit {os.waitstatus_to_exitcode(status)}: {shlex.join(cmd)[:300]}\n"
+                         f"  see {log}")  # fmt: skip
+    return Run(seconds, usage.ru_maxrss / 1024, text)
+
+
+def run_n_at_a_time(cmds: list[list[str]], n: int, log: Path) -> Run:
+    """Run one process per command, at most n at a time; the wall time of all of them."""
+    pending, running, peak = list(cmds), {}, 0.0
+    with open(log, "wb") as err:
+        t0 = time.perf_counter()
+        while pending or running:
+            while pending and len(running) < n:
+                cmd = pending.pop(0)
+                running[subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err).pid] = cmd
+            pid, status, usage = os.wait4(-1, 0)
+            if pid not in running:
+                continue
+            cmd = running.pop(pid)
+            if os.waitstatus_to_exitcode(status):
+                raise BenchError(f"exit {status}: {shlex.join(cmd)}\n  see {log}")
+            peak = max(peak, usage.ru_maxrss / 1024)
+    return Run(time.perf_counter() - t0, peak)
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def command_line() -> str:
+    exe = os.path.relpath(PY) if not os.path.relpath(PY).startswith("..") else PY
+    script = os.path.relpath(sys.argv[0]) if sys.argv else "bench/run.py"
+    return shlex.join([exe, script, *sys.argv[1:]])
+
+
+def git_revision() -> str:
+    r = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                       capture_output=True, text=True)  # fmt: skip
+    return r.stdout.strip() or "unknown"
+
+
+def machine() -> dict:
+    """The machine and package versions a record was measured with."""
+    cpu = next((ln.split(":", 1)[1].strip() for ln in _lines("/proc/cpuinfo")
+                if ln.startswith("model name")), platform.processor() or "unknown")  # fmt: skip
+    kib = next((int(ln.split()[1]) for ln in _lines("/proc/meminfo")
+                if ln.startswith("MemTotal:")), 0)  # fmt: skip
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "ram_gib": round(kib / 2**20, 1),
+            "kernel": platform.release(), "python": platform.python_version(),
+            "packages": versions}  # fmt: skip
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+# --- Snakemake -------------------------------------------------------------------------------
+
+
+def snakemake_cmd(workdir: Path, cores: int, *extra: str) -> list[str]:
+    return [SNAKEMAKE, "-s", str(SNAKEFILE), "-d", str(workdir), "--cores", str(cores), *extra]
+
+
+def job_stats(log: Path) -> dict[str, int]:
+    """The 'Job stats' table Snakemake prints before it runs anything: {rule: count}."""
+    text = log.read_text(errors="replace")
+    m = re.search(r"Job stats:\s*\njob\s+count\s*\n-+\s+-+\s*\n((?:\S+\s+\d+\s*\n)+)", text)
+    rows = (line.split() for line in m.group(1).splitlines() if line.strip()) if m else ()
+    return {rule: int(count) for rule, count in rows if rule != "total"}
+
+
+def elapsed(log: Path) -> float:
+    """Snakemake's own 'Elapsed time' (from its first job to the end), in seconds."""
+    m = re.search(r"Elapsed time: (\d+):(\d+):(\d+(?:\.\d+)?)", log.read_text(errors="replace"))
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else math.nan
+
+
+def benchmark_seconds(workdir: Path) -> dict[str, float]:
+    """The 's' column of every job's Snakemake benchmark file, summed per rule (a batch rule
+    `download_batch0003` into `download`)."""
+    out: dict[str, float] = {}
+    for path in workdir.glob("benchmarks/**/*.tsv"):
+        lines = path.read_text().splitlines()
+        if len(lines) >= 2:
+            rule = re.sub(r"_batch\d+$", "", path.parent.name)
+            try:
+                out[rule] = out.get(rule, 0.0) + float(lines[1].split("\t")[0])
+            except ValueError:
+                pass
+    return out
+
+
+class PeakRSS:
+    """Polls the peak resident memory (VmHWM) of one process while it runs."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_mib = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_mib = max(self.peak_mib, int(line.split()[1]) / 1024)
+            except OSError:
+                return
+            self._stop.wait(0.5)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mib
+
+
+def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=None) -> dict:
+    """One Snakemake run: wall seconds, Snakemake's own peak RSS (not its jobs'), job stats."""
+    cmd = cmd or snakemake_cmd(workdir, cores, *extra)
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        peak = PeakRSS(proc.pid)
+        code = proc.wait()
+        seconds = time.perf_counter() - t0
+    if code:
+        raise BenchError(f"exit {code}: {shlex.join(cmd)[:300]}\n  see {log}")
+    return {"seconds": seconds, "peak_mib": peak.stop(), "jobs": job_stats(log)}
+
+
+def in_tmux(workdir: Path, cores: int, captures: list) -> dict:
+    """The run in a tmux window (its output on the terminal, as a person would watch it); the
+    screen captured every CAPTURE_EVERY_S seconds. Job counts from Snakemake's own log file."""
+    session, done = f"stockflow-bench-{os.getpid()}", workdir / ".bench-rc"
+    done.unlink(missing_ok=True)
+    script = f"{shlex.join(snakemake_cmd(workdir, cores))}; echo $? > {done}"
+    tmux = ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", "bash", "-c"]
+    subprocess.run([*tmux, script], check=True)
+    t0 = time.perf_counter()
+    next_capture, peak = t0 + CAPTURE_EVERY_S, None
+    try:
+        while not done.exists():
+            if peak is None:
+                pid = snakemake_pid(workdir)
+                peak = PeakRSS(pid) if pid else None
+            time.sleep(0.2)
+            if time.perf_counter() >= next_capture:
+                screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                        capture_output=True, text=True).stdout  # fmt: skip
+                lines = [line for line in screen.splitlines() if line.strip()]
+                captures.append({"at_s": round(time.perf_counter() - t0), "last": lines[-3:]})
+                next_capture += CAPTURE_EVERY_S
+        seconds = time.perf_counter() - t0
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    if done.read_text().strip() != "0":
+        raise BenchError(f"the run in tmux failed: see {workdir}/.snakemake/log")
+    logs = sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
+    return {"seconds": seconds, "peak_mib": peak.stop() if peak else None,
+            "jobs": job_stats(logs[-1])}  # fmt: skip
+
+
+def snakemake_pid(workdir: Path) -> int | None:
+    """The Snakemake process running in ``workdir`` (not the shell that started it)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if argv and not argv[0].endswith(b"bash") and str(workdir).encode() in argv:
+            if any(a.endswith(b"snakemake") for a in argv):
+                return int(entry.name)
+    return None
+
+
+# --- work directories ------------------------------------------------------------------------
+
+
+def embedded() -> list[str]:
+    from stockflow.sources.origins import embedded_tickers
+
+    return embedded_tickers()
+
+
+def write_config(workdir: Path, config: dict) -> None:
+    """config/config.yaml, rewritten only when it changes (a done state stays done)."""
+    import yaml
+
+    path = workdir / "config" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "# written by bench/run.py\n" + yaml.safe_dump(config, default_flow_style=None)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def link_sources(directory: Path, names: dict[str, str]) -> Path:
+    """{name}.csv.bz2 -> the embedded table_{source}.csv.bz2, for source.path."""
+    from stockflow.sources.origins import embedded_dir
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, src in names.items():
+        link, target = directory / f"{name}.csv.bz2", embedded_dir() / f"table_{src}.csv.bz2"
+        if not link.is_symlink() or os.readlink(link) != str(target):
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+    return directory
+
+
+def sheet_names(n: int) -> dict[str, str]:
+    """n ticker names, each reusing one of the embedded sources: {name: source}."""
+    src = embedded()
+    return {f"{src[i % len(src)]}{i:05d}": src[i % len(src)] for i in range(n)}
+
+
+def setup_sheet(workdir: Path, n: int, days: int, **extra) -> list[str]:
+    """A work directory of n tickers listed in a ticker sheet, each a symlink in its own
+    sources/ (so a changed source stays local to it); extra: more config keys."""
+    tickers = sheet_names(n)
+    sources = link_sources(workdir / "sources", tickers)
+    sheet = workdir / "config" / "tickers.txt"
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    if not sheet.exists() or sheet.read_text() != "".join(f"{t}\n" for t in tickers):
+        sheet.write_text("".join(f"{t}\n" for t in tickers))
+    source = {"path": f"{sources}/{{ticker}}.csv.bz2", "format": "quantquote"}
+    write_config(workdir, {"tickers": "config/tickers.txt", "source": source,
+                           "synth": {"days": days}, **extra})  # fmt: skip
+    return list(tickers)
+
+
+def clean(workdir: Path) -> None:
+    """Everything a run wrote, so the next one starts cold (config and sources stay)."""
+    for name in OUTPUTS:
+        shutil.rmtree(workdir / name, ignore_errors=True)
+
+
+def cold_embedded(workdir: Path, days: int, tickers=None) -> list[str]:
+    """A work directory of the embedded tickers with nothing run in it yet."""
+    clean(workdir)
+    tickers = tickers or embedded()
+    write_config(workdir, {"tickers": tickers, "synth": {"days": days}})
+    return tickers
+
+
+def change_source(sources: Path, ticker: str, n: int) -> None:
+    """A new version of one ticker's source: one more trade on its last day (n-th change)."""
+    link = sources / f"{ticker}.csv.bz2"
+    lines = bz2.decompress(link.read_bytes()).decode().splitlines()
+    last = lines[-1].split(",")
+    last[-1] = str(int(float(last[-1])) + 1000 * n)
+    lines[-1] = ",".join(last)
+    link.unlink()
+    link.write_bytes(bz2.compress(("\n".join(lines) + "\n").encode()))
+
+
+def check_disk(path: Path, need: float, have: float = 0) -> None:
+    """Stop before a scale fills the disk: ``need`` bytes, ``have`` of them already there."""
+    path.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(path).free
+    if free + have < need:
+        raise BenchError(
+            f"this needs ~{need / 1e9:.0f} GB under {path}; {free / 1e9:.1f} GB are free "
+            f"(+{have / 1e9:.1f} GB of its files already there). Free some space or pass "
+            "--workdir on a bigger disk."
+        )
+
+
+@contextmanager
+def seaweed(root: Path) -> Iterator[tuple]:
+    """(server, bucket) while SeaweedFS runs on loopback: the tests' own server
+    (tests/seaweed.py), so bench/ and the tests run against the same thing."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from seaweed import BUCKET, SeaweedS3
+
+    server = SeaweedS3(root / "seaweed")
+    server.start()
+    try:
+        server.make_bucket()  # the workflow creates no bucket (it checks it exists)
+        yield server, BUCKET
+    finally:
+        server.stop()
