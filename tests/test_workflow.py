@@ -5,7 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from support.workflow import ohlcv_body, ran, rules_run, snakemake, write_config
+from support.workflow import copy_run, ohlcv_body, ran, rules_run, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -23,11 +23,12 @@ def charts(*tickers) -> set:
     return {("plot_ticker", t) for t in tickers}
 
 
-@pytest.fixture
-def small(tmp_path):
-    """A completed run of two tickers over five days."""
-    write_config(tmp_path)
-    proc = snakemake(tmp_path)
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A completed run of two tickers over five days, made once for the module."""
+    work = tmp_path_factory.mktemp("small")
+    write_config(work)
+    proc = snakemake(work)
     assert ran(proc) == {
         *((rule, t) for rule in ("download", "synthesize", "convert") for t in ("aapl", "ibm")),
         ("shard", None),
@@ -35,10 +36,18 @@ def small(tmp_path):
         *charts("aapl", "ibm"),
         *REPORT_JOBS,
     }
-    return tmp_path
+    return work
 
 
-def test_run_produces_hdf5_benchmarks_and_logs_then_nothing_to_do(small):
+@pytest.fixture
+def small(small_run, tmp_path):
+    """A copy of that run (outputs, mtimes and .snakemake/ metadata) for one test to change:
+    Snakemake sees a completed run, as after running it here."""
+    return copy_run(small_run, tmp_path / "small")
+
+
+def test_run_produces_hdf5_benchmarks_and_logs_then_nothing_to_do(small_run):
+    small = small_run  # read only, and a rerun that must do nothing: the run itself
     for t in ("aapl", "ibm"):
         got = pd.read_hdf(small / f"results/hdf5/{t}.h5", "data")
         with open(small / f"results/json/{t}.json") as f:

@@ -1,6 +1,7 @@
 """Real Snakemake runs in temporary work directories, and what the tests read from them."""
 
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -24,6 +25,14 @@ def write_config(workdir: Path, **overrides) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def copy_run(src: Path, dst: Path) -> Path:
+    """A copy of a completed run's work directory: its outputs with their mtimes and Snakemake's
+    metadata (.snakemake/), so Snakemake finds the copy complete ("Nothing to be done") and a
+    test can change it without running the workflow again."""
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
