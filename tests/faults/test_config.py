@@ -2,6 +2,7 @@
 move outputs. Each is refused before any job runs, nothing is written outside the working
 directory, and no shell command is injected."""
 
+import concurrent.futures
 import urllib.parse
 
 import pytest
@@ -18,14 +19,39 @@ def tree(root) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
+def make_sandbox(root):
+    """A working directory inside a sandbox whose every other file is watched."""
+    (root / "outside").mkdir(parents=True)
+    (root / "outside" / "keep.txt").write_text("must not change")
+    work = root / "work"
+    work.mkdir()
+    return root, work
+
+
 @pytest.fixture
 def sandbox(tmp_path):
-    """A working directory inside a sandbox whose every other file is watched."""
-    (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / "keep.txt").write_text("must not change")
-    work = tmp_path / "work"
-    work.mkdir()
-    return tmp_path, work
+    return make_sandbox(tmp_path)
+
+
+def refused_runs(tmp_path_factory, name, configs: dict) -> dict:
+    """Snakemake once per hostile config, each in a sandbox of its own, several at once (each
+    is refused in a second or two, mostly Snakemake starting): {case: (sandbox, files it
+    wrote, the run)}. ``configs``: {case: {file under config/: text}}."""
+    setups = {}
+    for i, (case, files) in enumerate(configs.items()):
+        root, work = make_sandbox(tmp_path_factory.mktemp(f"{name}{i}"))
+        (work / "config").mkdir()
+        for file, text in files.items():
+            (work / "config" / file).write_text(text)
+        setups[case] = (root, work, tree(root))
+
+    def one(case):
+        root, work, before = setups[case]
+        proc = snakemake(work, check=False)
+        return case, ((root, work), tree(root) - before, proc)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(one, setups))
 
 
 def injected(sandbox_root) -> list[str]:
@@ -87,14 +113,23 @@ CASES = (
 )
 
 
-@pytest.mark.parametrize(("kind", "config", "key"), CASES, ids=[repr(c[1])[:60] for c in CASES])
-def test_hostile_config_is_refused_before_anything_runs(sandbox, kind, config, key, fault_ledger):
-    root, work = sandbox
-    (work / "config").mkdir()
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
-    before = tree(root)
-    proc = snakemake(work, check=False)
-    new = tree(root) - before
+@pytest.fixture(scope="module")
+def hostile_config_runs(tmp_path_factory):
+    configs = {
+        i: {"config.yaml": yaml.safe_dump(c[1], allow_unicode=True)} for i, c in enumerate(CASES)
+    }
+    return refused_runs(tmp_path_factory, "hostile", configs)
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "config", "key"),
+    [(i, *c) for i, c in enumerate(CASES)],
+    ids=[repr(c[1])[:60] for c in CASES],
+)
+def test_hostile_config_is_refused_before_anything_runs(
+    hostile_config_runs, case, kind, config, key, fault_ledger
+):
+    (root, work), new, proc = hostile_config_runs[case]
     written = sorted(p for p in new if not p.startswith(("work/.snakemake", "work/config")))
     fault_ledger.record(
         "hostile config",
@@ -115,15 +150,22 @@ def test_hostile_config_is_refused_before_anything_runs(sandbox, kind, config, k
 SHEET_NAMES = [t for t in TICKERS if t.strip() and "\n" not in t]
 
 
+@pytest.fixture(scope="module")
+def hostile_sheet_runs(tmp_path_factory):
+    sheet = yaml.safe_dump({"tickers": "config/tickers.tsv"})
+    configs = {
+        name: {"tickers.tsv": f"ticker\taltname\naapl\tx\n{name}\ty\n", "config.yaml": sheet}
+        for name in SHEET_NAMES
+    }
+    return refused_runs(tmp_path_factory, "sheet", configs)
+
+
 @pytest.mark.parametrize("name", SHEET_NAMES, ids=[repr(t)[:40] for t in SHEET_NAMES])
-def test_hostile_names_in_a_ticker_sheet_are_refused_naming_the_line(sandbox, name, fault_ledger):
-    root, work = sandbox
-    (work / "config").mkdir()
-    (work / "config" / "tickers.tsv").write_text(f"ticker\taltname\naapl\tx\n{name}\ty\n")
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump({"tickers": "config/tickers.tsv"}))
-    before = tree(root)
-    proc = snakemake(work, check=False)
-    written = sorted(p for p in tree(root) - before if not p.startswith("work/.snakemake"))
+def test_hostile_names_in_a_ticker_sheet_are_refused_naming_the_line(
+    hostile_sheet_runs, name, fault_ledger
+):
+    (root, work), new, proc = hostile_sheet_runs[name]
+    written = sorted(p for p in new if not p.startswith("work/.snakemake"))
     fault_ledger.record(
         "hostile config",
         f"ticker sheet naming {name!r}",
