@@ -5,7 +5,16 @@ import shutil
 
 import pandas as pd
 import pytest
-from support.workflow import copy_run, ohlcv_body, ran, rules_run, snakemake, write_config
+import yaml
+from support.workflow import (
+    copy_run,
+    ohlcv_body,
+    ran,
+    rules_run,
+    snakemake,
+    snakemake_each,
+    write_config,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -177,34 +186,43 @@ def test_refresh_reruns_only_the_ticker_whose_source_changed(tmp_path, http_serv
     }
 
 
-@pytest.mark.parametrize(
-    ("config", "message"),
-    [
-        ({"tickers": ["aapl"], "colour": "red"}, "'colour' was unexpected"),
-        ({"tickers": ["aapl", "../x"]}, "tickers"),
-        ({"tickers": ["aapl", ""]}, "tickers"),
-        ({"tickers": ["a b"]}, "tickers"),
-        ({"tickers": ["aapl;rm -rf ~"]}, "tickers"),
-        ({"tickers": []}, "tickers"),
-        ({"tickers": ["aapl"], "synth": {"days": 0}}, "days"),
-        ({"tickers": ["aapl"], "synth": {"freq": "often"}}, "freq"),
-        (
-            {"tickers": ["aapl"], "synth": {"freq": "7min"}},
-            "synth.freq '7min' does not divide the session",
-        ),
-        ({"tickers": ["aapl"], "synth": {"session_start": "18:00"}}, "synth.session_end"),
-        ({"tickers": ["aapl"], "source": {"format": "xml"}}, "format"),
-        ({"tickers": ["aapl"], "source": {"url": "file:///etc/{ticker}"}}, "url"),
-        ({"tickers": ["aapl"], "hdf5": {"format": "parquet"}}, "format"),
-    ],
-)
-def test_bad_config_stops_before_any_job_naming_the_key(tmp_path, config, message):
-    path = tmp_path / "config" / "config.yaml"
-    path.parent.mkdir()
-    import yaml
+BAD_CONFIGS = [
+    ({"tickers": ["aapl"], "colour": "red"}, "'colour' was unexpected"),
+    ({"tickers": ["aapl", "../x"]}, "tickers"),
+    ({"tickers": ["aapl", ""]}, "tickers"),
+    ({"tickers": ["a b"]}, "tickers"),
+    ({"tickers": ["aapl;rm -rf ~"]}, "tickers"),
+    ({"tickers": []}, "tickers"),
+    ({"tickers": ["aapl"], "synth": {"days": 0}}, "days"),
+    ({"tickers": ["aapl"], "synth": {"freq": "often"}}, "freq"),
+    (
+        {"tickers": ["aapl"], "synth": {"freq": "7min"}},
+        "synth.freq '7min' does not divide the session",
+    ),
+    ({"tickers": ["aapl"], "synth": {"session_start": "18:00"}}, "synth.session_end"),
+    ({"tickers": ["aapl"], "source": {"format": "xml"}}, "format"),
+    ({"tickers": ["aapl"], "source": {"url": "file:///etc/{ticker}"}}, "url"),
+    ({"tickers": ["aapl"], "hdf5": {"format": "parquet"}}, "format"),
+]
 
-    path.write_text(yaml.safe_dump(config))
-    proc = snakemake(tmp_path, check=False)
+
+@pytest.fixture(scope="module")
+def bad_config_runs(tmp_path_factory):
+    """Each bad config's run, in a work directory of its own, four at a time (each stops in a
+    second or two): {repr(config): (work directory, the run)}."""
+    works = []
+    for config, _ in BAD_CONFIGS:
+        work = tmp_path_factory.mktemp("bad-config")
+        (work / "config").mkdir()
+        (work / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        works.append(work)
+    runs = snakemake_each(works)
+    return {repr(c): (w, p) for (c, _), w, p in zip(BAD_CONFIGS, works, runs, strict=True)}
+
+
+@pytest.mark.parametrize(("config", "message"), BAD_CONFIGS)
+def test_bad_config_stops_before_any_job_naming_the_key(bad_config_runs, config, message):
+    tmp_path, proc = bad_config_runs[repr(config)]
     assert proc.returncode != 0
     assert message in proc.stderr
     assert ran(proc) == set()

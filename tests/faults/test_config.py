@@ -2,13 +2,12 @@
 move outputs. Each is refused before any job runs, nothing is written outside the working
 directory, and no shell command is injected."""
 
-import concurrent.futures
 import urllib.parse
 
 import pytest
 import yaml
 from support.faultkit import data_targets
-from support.workflow import jobs_run, snakemake, write_config
+from support.workflow import jobs_run, snakemake, snakemake_each, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -45,13 +44,11 @@ def refused_runs(tmp_path_factory, name, configs: dict) -> dict:
             (work / "config" / file).write_text(text)
         setups[case] = (root, work, tree(root))
 
-    def one(case):
-        root, work, before = setups[case]
-        proc = snakemake(work, check=False)
-        return case, ((root, work), tree(root) - before, proc)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(pool.map(one, setups))
+    runs = snakemake_each([work for _, work, _ in setups.values()])
+    return {
+        case: ((root, work), tree(root) - before, proc)
+        for (case, (root, work, before)), proc in zip(setups.items(), runs, strict=True)
+    }
 
 
 def injected(sandbox_root) -> list[str]:

@@ -1,5 +1,6 @@
 """Real Snakemake runs in temporary work directories, and what the tests read from them."""
 
+import concurrent.futures
 import re
 import shutil
 import subprocess
@@ -52,6 +53,13 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
     return proc
+
+
+def snakemake_each(workdirs, *args: str, jobs: int = 4) -> list[subprocess.CompletedProcess]:
+    """``snakemake(workdir, *args, check=False)`` in each work directory, ``jobs`` at once: for
+    runs that stop early (a config refused in a second or two, mostly Snakemake starting)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda w: snakemake(w, *args, check=False), workdirs))
 
 
 _JOB = re.compile(r"^(?:local)?rule (\w+):$")
