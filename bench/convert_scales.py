@@ -1,6 +1,6 @@
 """The `default`, `full` and `big` scales: the convert contenders on JSON lines the workflow
-made, the lesson's data preparation against synthesize, a cold run and no-op reruns, and one
-file over 1 GB within a 512 MB budget. Each returns its records (core.record)."""
+made, the lesson's data preparation against synthesize, a cold run and no-ops, one file over
+1 GB within a 512 MB budget."""
 
 import json
 import os
@@ -9,28 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import (
-    INPROC,
-    LESSON,
-    MIB,
-    PY,
-    BenchError,
-    Run,
-    benchmark_seconds,  # fmt: skip
-    check_disk,
-    elapsed,
-    embedded,
-    job_stats,
-    med,
-    pair_ratio,
-    progress,
-    record,
-    run,
-    run_n_at_a_time,
-    snakemake_cmd,
-    spread,
-    write_config,
-)
+import core
+from core import MIB, PY, Run, job_stats, med, pair_ratio, progress, record, run, snakemake_cmd
 
 STAGE = ("lesson_loop", "lesson_executor", "lesson_pool", "sf_proc_seq", "sf_proc_par",
          "sf_inproc", "sf_jobs", "snakemake")  # fmt: skip
@@ -58,7 +38,8 @@ def per_file(r: Run) -> Run:
 
 def inproc(files: list[str], threads: int = 1):
     def go(out: Path, log: Path) -> Run:
-        r = per_file(run([PY, str(INPROC), "--threads", str(threads), str(out), *files], log))
+        cmd = [PY, str(core.INPROC), "convert", "--threads", str(threads), str(out), *files]
+        r = per_file(run(cmd, log))
         r.extra["process_s"] = r.seconds
         r.seconds = sum(r.extra["per_file_s"].values())  # imports excluded
         return r
@@ -74,21 +55,21 @@ def snakemake_convert(data: Path, n: int, cores: int):
         r = run(snakemake_cmd(data, cores, "--until", "convert", "--rerun-triggers", "mtime"), log)
         made = len(list((data / "results" / "hdf5").glob("*.h5")))
         if job_stats(log) != {"convert": n} or made != n:
-            raise BenchError(f"expected {n} convert jobs and .h5 files, got {made}: see {log}")
-        r.extra["elapsed_s"] = elapsed(log)
+            raise core.BenchError(f"expected {n} convert jobs and .h5 files, got {made}: see {log}")
+        r.extra["elapsed_s"] = core.elapsed(log)
         return r
 
     return go
 
 
 def convert_contenders(files: list[str], ref: str, data: Path, cores: int) -> list[Contender]:
-    lesson, sf = [PY, str(LESSON), "convert"], [PY, "-m", "stockflow.convert"]
+    lesson, sf = [PY, str(core.LESSON), "convert"], [PY, "-m", "stockflow.convert"]
 
     def cmd(argv: Callable[[Path], list[str]]):
         return lambda out, log: run(argv(out), log)
 
     def procs(at_once: int):
-        return lambda out, log: run_n_at_a_time(
+        return lambda out, log: core.run_n_at_a_time(
             [[*sf, f, str(out / f"{stem(f)}.h5")] for f in files], at_once, log)  # fmt: skip
 
     one = lambda out: [*sf, ref, str(out / f"{stem(ref)}.h5")]  # noqa: E731
@@ -138,7 +119,7 @@ def prep_contenders(ticker: str, quotes: Path, days: int) -> list[Contender]:
     daily = embedded_dir() / f"table_{ticker}.csv.bz2"
     return [
         Contender("lesson_prep", "lesson: generate_day -> CSV per day -> json.dump", go(
-            lambda out: [PY, str(LESSON), "prepare", str(daily), str(out / f"{ticker}.json"),
+            lambda out: [PY, str(core.LESSON), "prepare", str(daily), str(out / f"{ticker}.json"),
                          "--days", str(days), "--tmpdir", str(out / "csv")], True)),
         Contender("synthesize", "`python -m stockflow.synthesize`", go(
             lambda out: [PY, "-m", "stockflow.synthesize", ticker, str(quotes),
@@ -157,7 +138,7 @@ def interleave(contenders: list[Contender], reps: int, root: Path, tag: str) -> 
             os.sync()  # earlier writes must not be flushed on this contender's clock
             r = c.run(out, root / "logs" / f"{c.key}.log")
             if len(list(out.glob("*.h5"))) != c.outputs:
-                raise BenchError(f"{c.key} did not leave {c.outputs} .h5 files in {out}")
+                raise core.BenchError(f"{c.key} did not leave {c.outputs} .h5 files in {out}")
             runs[c.key].append(r)
             shutil.rmtree(out, ignore_errors=True)
             progress(f"{tag} rep {rep + 1}/{reps}: {c.key} {r.seconds:.2f} s")
@@ -206,20 +187,16 @@ def convert_records(scale: str, runs: dict, labels: dict, sizes: list, ref: str)
     ):
         each = med(med(r.extra["per_file_s"].values()) for r in runs[key])
         one.append([f"*in-process* per file, {label}", each, ratio, None, None, None])
-    t = (
+    aim, limit = ">= 6x (aim 10x)", STAGE_VS_EXECUTOR[scale]
+    t = [(what, f"{f[k]:.3g}x", aim, f[k] >= 6) for what, k in (
         ("convert one file in one process, *in-process* (imports excluded): lesson ÷ stockflow",
-         f"{f['in']:.3g}x", ">= 6x (aim 10x)", f["in"] >= 6),
-        ("the same with 2 parser threads (`threads: 2` on the rule)", f"{f['in2']:.3g}x",
-         ">= 6x (aim 10x)", f["in2"] >= 6),
-        ("convert one file, whole process (imports included): lesson ÷ stockflow",
-         f"{f['one']:.3g}x", ">= 6x (aim 10x)", f["one"] >= 6),
-        ("the same with `--threads 2`", f"{f['one2']:.3g}x", ">= 6x (aim 10x)", f["one2"] >= 6),
-        ("convert stage: `snakemake --cores 2` ÷ lesson `ProcessPoolExecutor`",
-         f"{f['stage']:.2f}x", f"<= {STAGE_VS_EXECUTOR[scale]}x",
-         f["stage"] <= STAGE_VS_EXECUTOR[scale]),
-        ("convert peak RSS above baseline ÷ JSON size (stockflow CLI, one file)",
-         f"{f['rss']:.3g}x", "<= 3x", f["rss"] <= 3),
-    )  # fmt: skip
+         "in"), ("the same with 2 parser threads (`threads: 2` on the rule)", "in2"),
+        ("convert one file, whole process (imports included): lesson ÷ stockflow", "one"),
+        ("the same with `--threads 2`", "one2"))]  # fmt: skip
+    t += [("convert stage: `snakemake --cores 2` ÷ lesson `ProcessPoolExecutor`",
+           f"{f['stage']:.2f}x", f"<= {limit}x", f["stage"] <= limit),
+          ("convert peak RSS above baseline ÷ JSON size (stockflow CLI, one file)",
+           f"{f['rss']:.3g}x", "<= 3x", f["rss"] <= 3)]  # fmt: skip
     return [
         record(scale, "convert", f"Convert stage: {len(sizes)} files",
                ["contender", "median s", "MiB/s", "time ÷ lesson loop",
@@ -256,23 +233,24 @@ def workflow_record(work: Path, logs: Path, tickers, days: int, reps: int, cores
     cold, job_s, wall_in = [], [], []
     for rep in range(reps):
         shutil.rmtree(work, ignore_errors=True)
-        write_config(work, {"tickers": tickers, "synth": {"days": days}})
+        core.write_config(work, {"tickers": tickers, "synth": {"days": days}})
         os.sync()
         r = run(snakemake_cmd(work, cores), logs / "cold.log")
         cold.append(r.seconds)
         stats = job_stats(logs / "cold.log")
-        job_s.append(sum(benchmark_seconds(work).values()))
-        wall_in.append(elapsed(logs / "cold.log"))
+        job_s.append(sum(core.benchmark_seconds(work).values()))
+        wall_in.append(core.elapsed(logs / "cold.log"))
         progress(f"cold run {rep + 1}/{reps}: {r.seconds:.1f} s, {sum(stats.values())} jobs")
     noop = []
     for _ in range(max(5, reps)):
         noop.append(run(snakemake_cmd(work, cores), logs / "noop.log").seconds)
         if "Nothing to be done" not in (logs / "noop.log").read_text(errors="replace"):
-            raise BenchError(f"the rerun after a complete run did some work: {logs}/noop.log")
+            raise core.BenchError(f"the rerun after a complete run did some work: {logs}/noop.log")
     n, jobs = len(tickers), sum(stats.values())
-    rows = [[f"cold run (`snakemake --cores {cores}` from nothing), {reps} runs", *spread(cold),
+    rows = [[f"cold run (`snakemake --cores {cores}` from nothing), {reps} runs",
+             *core.spread(cold),
              jobs, med(cold) / jobs, med(job_s)],
-            [f"no-op rerun, {len(noop)} runs", *spread(noop), 0, None, None]]  # fmt: skip
+            [f"no-op rerun, {len(noop)} runs", *core.spread(noop), 0, None, None]]  # fmt: skip
     return record("default", "workflow", f"Workflow: {n} tickers",
                   ["run", "median s", "min s", "max s", "jobs", "s per job", "Σ job s"], rows,
                   ["Jobs: " + ", ".join(f"{k} {v}" for k, v in stats.items()) + ". Σ job s sums "
@@ -286,12 +264,12 @@ def measure(scale: str, root: Path, tickers: int, days: int, reps: int, cores: i
     """`default` (convert, prep, workflow) or `full` (convert at every day of history)."""
     data, logs = root / "data", root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    names = embedded()[:tickers]
+    names = core.embedded()[:tickers]
     if scale == "full":
         have = sum(f.stat().st_size for f in (data / "results/json").glob("*.json"))
-        check_disk(root, 20e9, have)
+        core.check_disk(root, 20e9, have)
     progress(f"{scale}: JSON lines by the workflow ({len(names)} tickers x {days} days)")
-    write_config(data, {"tickers": names, "synth": {"days": days}})
+    core.write_config(data, {"tickers": names, "synth": {"days": days}})
     run(snakemake_cmd(data, cores, "--until", "synthesize"), logs / "generate.log")
     files = [str(data / "results" / "json" / f"{t}.json") for t in names]
     ref = next((f for f in files if stem(f) == "aapl"), files[0])
@@ -329,7 +307,7 @@ def measure_big(root: Path, days: int, reps: int, budget_mb: int = 512) -> list:
     logs, src = root / "logs", root / "data" / "aapl.json"
     logs.mkdir(parents=True, exist_ok=True)
     if not src.is_file():
-        check_disk(root, 20e9)
+        core.check_disk(root, 20e9)
         quotes = src.with_suffix(".csv")
         run([PY, "-m", "stockflow.download", "aapl", str(quotes)], logs / "download.log")
         progress("big: synthesizing 10s bars for every day of aapl")

@@ -1,11 +1,6 @@
-"""The bottom of bench/: paths, timed processes, Snakemake runs, work directories, machine facts,
-medians and ratios, and the record every measurement returns. Every other module imports this
-one; it imports none of them.
-
-A record is one measured part (one table of RESULTS.md): its scale and part, a title, columns
-and rows of numbers (medians, min/max, ratios taken side by side in one run), notes, and the
-targets it answers. bench/run.py adds when, where and at which commit it was measured.
-"""
+"""What every scale shares: paths, timed processes, Snakemake runs, work directories, machine
+facts, medians, and the record each measured part returns (one table of RESULTS.md; run.py adds
+when, where and at which commit). It imports nothing else from bench/."""
 
 import bz2
 import datetime as dt
@@ -23,27 +18,23 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 SNAKEFILE = ROOT / "Snakefile"
-LESSON, INPROC, POOL = BENCH / "lesson.py", BENCH / "inproc.py", BENCH / "pool.py"
+LESSON, INPROC = BENCH / "lesson.py", BENCH / "inproc.py"
 PY = sys.executable
 SNAKEMAKE = str(Path(PY).with_name("snakemake"))
 MIB = 2**20
-CAPTURE_EVERY_S = 20  # tmux screen captures of a run in tmux
 OUTPUTS = ("results", "resources", "logs", "benchmarks", ".snakemake")
 PACKAGES = ("snakemake", "pandas", "numpy", "pyarrow", "tables")
 
 
 class BenchError(Exception):
     pass
-
-
-# --- numbers and records ---------------------------------------------------------------------
 
 
 def med(xs) -> float:
@@ -73,9 +64,6 @@ def record(scale, part, title, columns, rows, notes=(), targets=()) -> dict:
     rows = [[rnd(c) if isinstance(c, float) else c for c in row] for row in rows]
     return {"scale": scale, "part": part, "title": title, "columns": list(columns),
             "rows": rows, "notes": list(notes), "targets": [list(t) for t in targets]}  # fmt: skip
-
-
-# --- processes -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -142,29 +130,22 @@ def git_revision() -> str:
 
 def machine() -> dict:
     """The machine and package versions a record was measured with."""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in _lines("/proc/cpuinfo")
-                if ln.startswith("model name")), platform.processor() or "unknown")  # fmt: skip
-    kib = next((int(ln.split()[1]) for ln in _lines("/proc/meminfo")
-                if ln.startswith("MemTotal:")), 0)  # fmt: skip
+    info = {}
+    for path in ("/proc/cpuinfo", "/proc/meminfo"):
+        with suppress(OSError):
+            for key, _, value in (ln.partition(":") for ln in Path(path).read_text().splitlines()):
+                info.setdefault(key.strip(), value.strip())
+    kib = int(info.get("MemTotal", "0 kB").split()[0])
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "ram_gib": round(kib / 2**20, 1),
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu": info.get("model name")
+            or platform.processor() or "unknown", "ram_gib": round(kib / 2**20, 1),
             "kernel": platform.release(), "python": platform.python_version(),
             "packages": versions}  # fmt: skip
-
-
-def _lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text().splitlines()
-    except OSError:
-        return []
-
-
-# --- Snakemake -------------------------------------------------------------------------------
 
 
 def snakemake_cmd(workdir: Path, cores: int, *extra: str) -> list[str]:
@@ -190,39 +171,22 @@ def benchmark_seconds(workdir: Path) -> dict[str, float]:
     `download_batch0003` into `download`)."""
     out: dict[str, float] = {}
     for path in workdir.glob("benchmarks/**/*.tsv"):
-        lines = path.read_text().splitlines()
-        if len(lines) >= 2:
-            rule = re.sub(r"_batch\d+$", "", path.parent.name)
-            try:
-                out[rule] = out.get(rule, 0.0) + float(lines[1].split("\t")[0])
-            except ValueError:
-                pass
+        rule = re.sub(r"_batch\d+$", "", path.parent.name)
+        with suppress(IndexError, ValueError):
+            out[rule] = out.get(rule, 0.0) + float(path.read_text().splitlines()[1].split("\t")[0])
     return out
 
 
-class PeakRSS:
-    """Polls the peak resident memory (VmHWM) of one process while it runs."""
-
-    def __init__(self, pid: int):
-        self.pid, self.peak_mib = pid, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            try:
-                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        self.peak_mib = max(self.peak_mib, int(line.split()[1]) / 1024)
-            except OSError:
-                return
-            self._stop.wait(0.5)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.peak_mib
+def watch_peak(pid: int, peak: list, stop: threading.Event) -> None:
+    """Poll one process's peak resident memory (VmHWM) into peak[0], in MiB, until stopped."""
+    while not stop.is_set():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return
+        hwm = re.search(r"^VmHWM:\s+(\d+)", status, re.M)
+        peak[0] = max(peak[0], int(hwm[1]) / 1024 if hwm else 0.0)
+        stop.wait(0.5)
 
 
 def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=None) -> dict:
@@ -231,60 +195,16 @@ def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=N
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        peak = PeakRSS(proc.pid)
+        peak, stop = [0.0], threading.Event()
+        watcher = threading.Thread(target=watch_peak, args=(proc.pid, peak, stop), daemon=True)
+        watcher.start()
         code = proc.wait()
         seconds = time.perf_counter() - t0
+        stop.set()
+        watcher.join()
     if code:
         raise BenchError(f"exit {code}: {shlex.join(cmd)[:300]}\n  see {log}")
-    return {"seconds": seconds, "peak_mib": peak.stop(), "jobs": job_stats(log)}
-
-
-def in_tmux(workdir: Path, cores: int, captures: list) -> dict:
-    """The run in a tmux window (its output on the terminal, as a person would watch it); the
-    screen captured every CAPTURE_EVERY_S seconds. Job counts from Snakemake's own log file."""
-    session, done = f"stockflow-bench-{os.getpid()}", workdir / ".bench-rc"
-    done.unlink(missing_ok=True)
-    script = f"{shlex.join(snakemake_cmd(workdir, cores))}; echo $? > {done}"
-    tmux = ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", "bash", "-c"]
-    subprocess.run([*tmux, script], check=True)
-    t0 = time.perf_counter()
-    next_capture, peak = t0 + CAPTURE_EVERY_S, None
-    try:
-        while not done.exists():
-            if peak is None:
-                pid = snakemake_pid(workdir)
-                peak = PeakRSS(pid) if pid else None
-            time.sleep(0.2)
-            if time.perf_counter() >= next_capture:
-                screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                                        capture_output=True, text=True).stdout  # fmt: skip
-                lines = [line for line in screen.splitlines() if line.strip()]
-                captures.append({"at_s": round(time.perf_counter() - t0), "last": lines[-3:]})
-                next_capture += CAPTURE_EVERY_S
-        seconds = time.perf_counter() - t0
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    if done.read_text().strip() != "0":
-        raise BenchError(f"the run in tmux failed: see {workdir}/.snakemake/log")
-    logs = sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
-    return {"seconds": seconds, "peak_mib": peak.stop() if peak else None,
-            "jobs": job_stats(logs[-1])}  # fmt: skip
-
-
-def snakemake_pid(workdir: Path) -> int | None:
-    """The Snakemake process running in ``workdir`` (not the shell that started it)."""
-    for entry in Path("/proc").iterdir():
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
-        except OSError:
-            continue
-        if argv and not argv[0].endswith(b"bash") and str(workdir).encode() in argv:
-            if any(a.endswith(b"snakemake") for a in argv):
-                return int(entry.name)
-    return None
-
-
-# --- work directories ------------------------------------------------------------------------
+    return {"seconds": seconds, "peak_mib": peak[0], "jobs": job_stats(log)}
 
 
 def embedded() -> list[str]:
@@ -344,12 +264,10 @@ def clean(workdir: Path) -> None:
         shutil.rmtree(workdir / name, ignore_errors=True)
 
 
-def cold_embedded(workdir: Path, days: int, tickers=None) -> list[str]:
+def cold_embedded(workdir: Path, days: int) -> None:
     """A work directory of the embedded tickers with nothing run in it yet."""
     clean(workdir)
-    tickers = tickers or embedded()
-    write_config(workdir, {"tickers": tickers, "synth": {"days": days}})
-    return tickers
+    write_config(workdir, {"tickers": embedded(), "synth": {"days": days}})
 
 
 def change_source(sources: Path, ticker: str, n: int) -> None:
@@ -366,21 +284,19 @@ def change_source(sources: Path, ticker: str, n: int) -> None:
 def check_disk(path: Path, need: float, have: float = 0) -> None:
     """Stop before a scale fills the disk: ``need`` bytes, ``have`` of them already there."""
     path.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(path).free
-    if free + have < need:
+    if (free := shutil.disk_usage(path).free) + have < need:
         raise BenchError(
-            f"this needs ~{need / 1e9:.0f} GB under {path}; {free / 1e9:.1f} GB are free "
-            f"(+{have / 1e9:.1f} GB of its files already there). Free some space or pass "
-            "--workdir on a bigger disk."
+            f"this needs ~{need / 1e9:.0f} GB under {path}; {free / 1e9:.1f} GB "
+            f"free (+{have / 1e9:.1f} GB there already): pass another --workdir"
         )
 
 
 @contextmanager
 def seaweed(root: Path) -> Iterator[tuple]:
     """(server, bucket) while SeaweedFS runs on loopback: the tests' own server
-    (tests/seaweed.py), so bench/ and the tests run against the same thing."""
+    (tests/support/seaweed.py), so bench/ and the tests run against the same thing."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from seaweed import BUCKET, SeaweedS3
+    from support.seaweed import BUCKET, SeaweedS3
 
     server = SeaweedS3(root / "seaweed")
     server.start()

@@ -1,37 +1,112 @@
-"""stockflow's convert in one process: import once, call ``convert_file`` per file.
+"""stockflow's own code in one process, no Snakemake (a child of the harness).
 
-    python bench/inproc.py [--threads N] OUTDIR FILE.json...
+    python bench/inproc.py convert [--threads N] OUTDIR FILE.json...   # seconds per file
+    python bench/inproc.py pool WORKDIR OUTDIR [--processes 2]          # the work alone
 
-Prints ``{"per_file_s": {file: seconds}}`` on stdout. The clock runs only around each
-``stockflow.convert.convert_file(src, out)`` call: pyarrow.json, pandas and tables are imported
-before it starts, so the figures exclude every import.
-"""
+convert times each ``convert_file`` call after every import. pool runs every ticker of WORKDIR's
+config through download, synthesize and convert, stage by stage, each call the stage's ``main``
+with its job's arguments (stockflow.config.stageargs), in one pool of processes."""
 
+import argparse
+import importlib
 import json
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
-import pandas  # noqa: F401
-import pyarrow.json  # noqa: F401
-import stockflow.convert
-import tables  # noqa: F401
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+
+from stockflow import cli, defaults  # noqa: E402
+from stockflow.config import stageargs, tickers  # noqa: E402
+from stockflow.registry import HDF5, JSONL, QUOTES  # noqa: E402
 
 
-def main(argv: list[str]) -> None:
-    threads = 1
-    if argv[0] == "--threads":
-        threads, argv = int(argv[1]), argv[2:]
-    outdir, files = argv[0], argv[1:]
-    os.makedirs(outdir, exist_ok=True)
+def convert(a) -> int:
+    import pandas  # noqa: F401  (every import before the clock starts)
+    import pyarrow.json  # noqa: F401
+    import stockflow.convert
+    import tables  # noqa: F401
+
+    os.makedirs(a.outdir, exist_ok=True)
     seconds = {}
-    for src in files:
-        out = os.path.join(outdir, os.path.basename(src)[: -len(".json")] + ".h5")
+    for src in a.files:
+        out = os.path.join(a.outdir, os.path.basename(src)[: -len(".json")] + ".h5")
         t0 = time.perf_counter()
-        stockflow.convert.convert_file(src, out, threads=threads)
+        stockflow.convert.convert_file(src, out, threads=a.threads)
         seconds[src] = time.perf_counter() - t0
     json.dump({"per_file_s": seconds}, sys.stdout)
+    return 0
+
+
+def config_of(workdir: Path) -> dict:
+    """The work directory's config with the workflow's defaults filled in."""
+    given = yaml.safe_load((workdir / "config" / "config.yaml").read_text()) or {}
+    cfg = {}
+    for key, value in defaults.CONFIG.items():
+        mine = given.get(key)
+        cfg[key] = {**value, **(mine or {})} if isinstance(value, dict) else given.get(key, value)
+    cfg["tickers"] = given["tickers"]
+    return cfg
+
+
+def commands(cfg: dict, names: list[str], out: Path) -> list[list[tuple[str, list[str]]]]:
+    """Per stage, (module, argv) of every ticker, paths under ``out``."""
+
+    def at(template: str, t: str) -> str:
+        return str(out / template.format(ticker=t))
+
+    dl, syn, conv = stageargs.download(cfg), stageargs.synthesize(cfg), stageargs.convert(cfg)
+    c = cfg["convert"]
+    extra = ["--threads", str(c["threads"]), "--memory-mb", str(c["memory_mb"])]
+    return [
+        [("download", [t, at(QUOTES, t), *dl]) for t in names],
+        [("synthesize", [t, at(QUOTES, t), at(JSONL, t), *syn]) for t in names],
+        [("convert", [at(JSONL, t), at(HDF5, t), *conv, *extra]) for t in names],
+    ]
+
+
+def _quiet(log: str) -> None:
+    os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)
+
+
+def _call(job: tuple[str, list[str]]) -> int:
+    module, argv = job
+    return cli.run(importlib.import_module(f"stockflow.{module}").main, argv)
+
+
+def pool(a) -> int:
+    os.chdir(a.workdir)  # relative source paths in the config are the work directory's
+    cfg = config_of(Path("."))
+    names = tickers.load(cfg["tickers"])
+    for template in (QUOTES, JSONL, HDF5):
+        (a.outdir / os.path.dirname(template)).mkdir(parents=True, exist_ok=True)
+    log = str(a.outdir / "pool.log")
+    failed = 0
+    with ProcessPoolExecutor(a.processes, initializer=_quiet, initargs=(log,)) as workers:
+        for stage in commands(cfg, names, a.outdir):
+            failed += sum(workers.map(_call, stage, chunksize=8))
+    print(f"{len(names)} tickers, {failed} failed calls (their errors: {log})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python bench/inproc.py", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("convert")
+    c.add_argument("--threads", type=int, default=1)
+    c.add_argument("outdir")
+    c.add_argument("files", nargs="+")
+    w = sub.add_parser("pool")
+    w.add_argument("workdir", type=Path)
+    w.add_argument("outdir", type=Path)
+    w.add_argument("--processes", type=int, default=2)
+    a = p.parse_args(argv)
+    return convert(a) if a.cmd == "convert" else pool(a)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    raise SystemExit(main())

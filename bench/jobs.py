@@ -1,29 +1,14 @@
-"""The `batches` and `nightly` scales: batch jobs at market scale against the work alone, and
-what a new trading day costs after a cold run. Each part returns its raw result (a dict, the
-shape the records are made from: ``*_records`` turn it into core.record's, now and for the
-figures converted from the old JSON files).
-
-batches, 2 cores, cold unless said:
-- cold1k: 1,000 x 5 days in reps of: the stage commands in one 2-process pool (bench/pool.py,
-  "the work"), the workflow on the 1,000 .h5 targets, its default target, and the .h5 targets
-  with input checksums off (--max-checksum-file-size 0); ratios taken within each rep;
-- perticker1k: the same .h5 targets as one job per ticker per stage (batch_jobs: false), once;
-- big10k: 10,000 x 5 days: the pool, ONE `snakemake --cores 2`, then three no-ops;
-- change2k: 2,000 x 5 days: cold, then five pairs of (no-op, one ticker's source changed);
-- main29: the default main job (29 x 365), this tree against the commit before batch jobs
-  (a git worktree), in pairs;
-- schedulers: 10,000 x 1 day with --scheduler greedy, --scheduler-subsample 100, firstfit
-  (`pip install snakemake-scheduler-plugin-firstfit==0.1.4` first), one run each;
-- storage: 1,000 x 5 days through profiles/s3 (SeaweedFS), per-ticker ÷ batch jobs, in pairs.
-nightly, against the tests' fake Polygon on 127.0.0.1 (5-minute bars: 2,000 x 365 days of
-1-minute bars is ~62 GB, more than this machine's free disk; the space is checked first):
-- update: a cold run, --nights nights one weekday apart, one night with `periods: false`, and
-  the floor: every ticker's JSON and HDF5 read and written again (synced), 2 processes;
-- update_nobulk: one more night with `source.bulk: false` (one range request per ticker);
-- main29: the default main job against the commit before periods, in pairs.
-"""
+"""The `batches` and `nightly` scales (their parts: `run.py --help`). Each part returns its raw
+result (a dict) and ``*_records`` make its records. batches: batch jobs at 1,000-10,000 tickers
+against the work alone (`bench/inproc.py pool`: the stage calls in one 2-process pool), per-
+ticker jobs, reruns, schedulers (firstfit: `pip install snakemake-scheduler-plugin-firstfit==
+0.1.4`), S3. nightly: against the tests' fake Polygon on loopback, at 5-minute bars (1-minute
+bars at 2,000 x 365 would need ~62 GB): a cold run, nights, a night without periods or bulk,
+and the floor (every JSON and HDF5 read and written again). main29: the main job against the
+commit before the feature (a git worktree)."""
 
 import datetime as dt
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -31,38 +16,35 @@ import sys
 import time
 from pathlib import Path
 
-from core import (
-    POOL,
-    PY,
-    ROOT,
-    SNAKEMAKE,
-    BenchError,
-    benchmark_seconds,  # fmt: skip
-    check_disk,
-    clean,
-    med,
-    pair_ratio,
-    progress,
-    record,
-    run,
-    setup_sheet,
-    sheet_names,
-    snakemake,
-    spread,
-    write_config,
-)
+import core
+from core import ROOT, med, pair_ratio, progress, record, snakemake, spread
 from market import changes, changes_record, noop, s3_pairs
 
 BATCH_PARTS = ("cold1k", "perticker1k", "big10k", "change2k", "main29", "schedulers", "storage")
 NIGHTLY_PARTS = ("update", "update_nobulk", "main29")
 BASE = {"batches": "d6dbcdc", "nightly": "9b17e9f"}  # before batch jobs; before periods
 END = "2025-06-05"  # a Thursday, long past: the fake's days are kept for good
+SCHEDULERS = {
+    "greedy": ["--scheduler", "greedy"],
+    "firstfit": ["--scheduler", "firstfit"],
+    "subsample100": ["--scheduler", "greedy", "--scheduler-subsample", "100"],
+}
+COLD1K = {  # raw key: row label
+    "pool_s": "the work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)",
+    "h5_s": "the workflow, the `.h5` targets",
+    "default_s": "the workflow, its default target",
+    "h5_no_checksums_s": "the `.h5` targets, `--max-checksum-file-size 0`",
+}
 
 
-def workflow(work: Path, logs: Path, name: str, *extra: str, cold: bool = True) -> dict:
-    if cold:
-        clean(work)
-        os.sync()
+def h5(tickers) -> list[str]:
+    return [f"results/hdf5/{t}.h5" for t in tickers]
+
+
+def workflow(work: Path, logs: Path, name: str, *extra: str) -> dict:
+    """A cold run: seconds, Snakemake's peak, the number of jobs."""
+    core.clean(work)
+    os.sync()
     r = snakemake(work, 2, logs / f"{name}.log", *extra)
     return {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "jobs": sum(r["jobs"].values())}
 
@@ -71,7 +53,8 @@ def pool(work: Path, logs: Path) -> float:
     out = work / "pool-out"
     shutil.rmtree(out, ignore_errors=True)
     os.sync()
-    seconds = run([PY, str(POOL), str(work), str(out)], logs / "pool.log").seconds
+    seconds = core.run([core.PY, str(core.INPROC), "pool", str(work), str(out)],
+                       logs / "pool.log").seconds  # fmt: skip
     shutil.rmtree(out, ignore_errors=True)
     return seconds
 
@@ -91,11 +74,11 @@ def main29(root: Path, logs: Path, reps: int, rev: str) -> dict:
                 shutil.rmtree(work, ignore_errors=True)
                 work.mkdir(parents=True)
                 os.sync()
-                cmd = [SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work), "--cores", "2",
-                       "--configfile", str(tree / "config/config.yaml")]  # fmt: skip
+                cmd = [core.SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work), "--cores",
+                       "2", "--configfile", str(tree / "config/config.yaml")]  # fmt: skip
                 env = {**os.environ, "PYTHONPATH": str(tree / "workflow")}
-                one[name] = snakemake(work, 2, logs / f"main29-{name}.log", cmd=cmd, env=env)[
-                    "seconds"]  # fmt: skip
+                log = logs / f"main29-{name}.log"
+                one[name] = snakemake(work, 2, log, cmd=cmd, env=env)["seconds"]
             pairs.append(one)
             progress(f"main29: now {one['now']:.1f} s, {rev} {one['base']:.1f} s")
     finally:
@@ -104,146 +87,117 @@ def main29(root: Path, logs: Path, reps: int, rev: str) -> dict:
     return {"base": rev, "pairs": pairs}
 
 
+def cold1k(work: Path, logs: Path, reps: int, tickers: list) -> dict:
+    out = []
+    for rep in range(reps):
+        r = {"pool_s": pool(work, logs),
+             "h5_s": workflow(work, logs, "h5", *h5(tickers))["seconds"],
+             "default_s": workflow(work, logs, "default")["seconds"],
+             "h5_no_checksums_s": workflow(work, logs, "nock", "--max-checksum-file-size", "0",
+                                           *h5(tickers))["seconds"]}  # fmt: skip
+        out.append(r)
+        progress(f"cold1k {rep + 1}/{reps}: " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))
+    return {"reps": out}
+
+
 def batches(root: Path, part: str, reps: int, n: int = 0) -> dict:
     """One part of the batches scale; ``n``: a smaller ticker count for every size."""
     logs = root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     k1, k2, k10 = (n, 2 * n, 4 * n) if n else (1000, 2000, 10000)
-    h5 = lambda ts: [f"results/hdf5/{t}.h5" for t in ts]  # noqa: E731
     if part in ("cold1k", "perticker1k"):
         work = root / "cold1k"
-        tickers = setup_sheet(work, k1, 5)
-        if part == "perticker1k":  # --config takes every word after it: the targets go first
-            return workflow(work, logs, "perticker", *h5(tickers), "--config", "batch_jobs=false")
-        out = []
-        for rep in range(reps):
-            r = {"pool_s": pool(work, logs),
-                 "h5_s": workflow(work, logs, "h5", *h5(tickers))["seconds"],
-                 "default_s": workflow(work, logs, "default")["seconds"],
-                 "h5_no_checksums_s": workflow(work, logs, "nock", "--max-checksum-file-size",
-                                               "0", *h5(tickers))["seconds"]}  # fmt: skip
-            out.append(r)
-            progress(f"cold1k {rep + 1}/{reps}: " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))
-        return {"reps": out}
+        tickers = core.setup_sheet(work, k1, 5)
+        if part == "cold1k":
+            return cold1k(work, logs, reps, tickers)
+        # --config takes every word after it: the targets go first
+        return workflow(work, logs, "perticker", *h5(tickers), "--config", "batch_jobs=false")
     if part == "big10k":
         work = root / "big10k"
-        setup_sheet(work, k10, 5)
+        core.setup_sheet(work, k10, 5)
         r = {"pool": {"seconds": pool(work, logs)}, "cold": workflow(work, logs, "big10k-cold")}
         r["noop"] = [noop(work, logs / "big10k-noop.log") for _ in range(max(reps, 3))]
         return r
     if part == "change2k":
         work = root / "change2k"
-        tickers = setup_sheet(work, k2, 5)
+        tickers = core.setup_sheet(work, k2, 5)
         stride = max(1, k2 // 40)  # a new batch each time
         return {"cold": workflow(work, logs, "change2k-cold"),
                 "pairs": changes(work, tickers, max(reps, 5), logs, stride)}  # fmt: skip
     if part == "main29":
         return main29(root, logs, reps, BASE["batches"])
     if part == "schedulers":
+        if not importlib.util.find_spec("snakemake_scheduler_plugin_firstfit"):
+            raise core.BenchError("schedulers needs pip install "
+                                  "snakemake-scheduler-plugin-firstfit==0.1.4")  # fmt: skip
         work = root / "sched10k"
-        setup_sheet(work, k10, 1)
-        flags = {
-            "greedy": ["--scheduler", "greedy"],
-            "firstfit": ["--scheduler", "firstfit"],
-            "subsample100": ["--scheduler", "greedy", "--scheduler-subsample", "100"],
-        }
-        return {name: workflow(work, logs, f"sched-{name}", *f) for name, f in flags.items()}
+        core.setup_sheet(work, k10, 1)
+        return {name: workflow(work, logs, f"sched-{name}", *f) for name, f in SCHEDULERS.items()}
     if part == "storage":
         work = root / "s3"
-        setup_sheet(work, k1, 5)
+        core.setup_sheet(work, k1, 5)
         kinds = {k: (True, ("--config", f"batch_jobs={v}"))
                  for k, v in (("per_ticker", "false"), ("batched", "true"))}  # fmt: skip
         return {"pairs": s3_pairs(work, root, logs, reps, kinds)}
-    raise BenchError(f"batches has no part {part!r}; its parts: {', '.join(BATCH_PARTS)}")
+    raise core.BenchError(f"batches has no part {part!r}; its parts: {', '.join(BATCH_PARTS)}")
 
 
 def main29_record(scale: str, raw: dict) -> dict:
     base, now = [p["base"] for p in raw["pairs"]], [p["now"] for p in raw["pairs"]]
-    return record(
-        scale,
-        "main29",
-        f"The default main job (29 x 365, cold) against {raw['base']}",
-        ["pairs", f"{raw['base']} median s", "now median s", "now ÷ base (pairwise)"],
-        [[len(base), med(base), med(now), pair_ratio(now, base)]],
-        [f"In a git worktree of {raw['base']}, each in a fresh work directory."],
-    )
+    return record(scale, "main29", f"The default main job (29 x 365, cold) against {raw['base']}",
+                  ["pairs", f"{raw['base']} median s", "now median s", "now ÷ base (pairwise)"],
+                  [[len(base), med(base), med(now), pair_ratio(now, base)]],
+                  [f"In a git worktree of {raw['base']}, each in a fresh directory."])  # fmt: skip
+
+
+def batches_rows(part: str, raw: dict) -> tuple[str, list, list]:
+    """(title, columns, rows) of a batches part."""
+    if part == "cold1k":
+        reps, pool_s = raw["reps"], [r["pool_s"] for r in raw["reps"]]
+        return ("Cold, 1,000 tickers x 5 days: the workflow ÷ the work",
+                ["run", "median s", "min s", "max s", "÷ the pool (pairwise)"],
+                [[label, *spread([r[k] for r in reps]), pair_ratio([r[k] for r in reps], pool_s)]
+                 for k, label in COLD1K.items()])  # fmt: skip
+    if part == "perticker1k":
+        return ("The 1,000 `.h5` as per-ticker jobs (`batch_jobs: false`)",
+                ["runs", "seconds", "jobs", "Snakemake peak MiB"],
+                [[1, raw["seconds"], raw["jobs"], raw["peak_mib"]]])  # fmt: skip
+    if part == "big10k":
+        c, ns, p = raw["cold"], [r["seconds"] for r in raw["noop"]], raw["pool"]["seconds"]
+        return ("Cold, 10,000 tickers x 5 days, then the no-op",
+                ["run", "runs", "median s", "jobs", "Snakemake peak MiB", "÷ the pool (one pair)"],
+                [["the work alone: one 2-process pool", 1, p, None, None, None],
+                 ["ONE `snakemake --cores 2`, default target", 1, c["seconds"], c["jobs"],
+                  c["peak_mib"], c["seconds"] / p],
+                 [f"no-op (median; each: {', '.join(f'{x:.1f}' for x in ns)})", len(ns),
+                  med(ns), 0, med(r["peak_mib"] for r in raw["noop"]), None]])  # fmt: skip
+    if part == "schedulers":
+        return ("Schedulers: 10,000 tickers x 1 day, cold, one run each",
+                ["scheduler", "seconds", "jobs", "Snakemake peak MiB"],
+                [[k, v["seconds"], v["jobs"], v["peak_mib"]] for k, v in raw.items()
+                 if isinstance(v, dict)])  # fmt: skip
+    if part == "storage":
+        p = raw["pairs"]
+        per, bat = ([x[k]["seconds"] for x in p] for k in ("per_ticker", "batched"))
+        return ("Through S3: 1,000 tickers x 5 days, cold, in pairs",
+                ["pairs", "per-ticker jobs median s", "jobs", "batch jobs median s", "jobs",
+                 "batch ÷ per-ticker (pairwise)"],
+                [[len(p), med(per), p[0]["per_ticker"]["jobs"], med(bat), p[0]["batched"]["jobs"],
+                  pair_ratio(bat, per)]])  # fmt: skip
+    raise core.BenchError(f"no records for batches part {part!r}")
 
 
 def batches_records(part: str, raw: dict) -> list:
     notes = [raw["note"]] if raw.get("note") else []
-    if part == "cold1k":
-        reps, cols = raw["reps"], ("pool_s", "h5_s", "default_s", "h5_no_checksums_s")
-        labels = ("the work alone: the stage calls in one 2-process pool (`bench/pool.py`)",
-                  "the workflow, the `.h5` targets", "the workflow, its default target",
-                  "the `.h5` targets, `--max-checksum-file-size 0`")  # fmt: skip
-        pool_s = [r["pool_s"] for r in reps]
-        rows = [[lab, *spread([r[c] for r in reps]), pair_ratio([r[c] for r in reps], pool_s)]
-                for lab, c in zip(labels, cols, strict=True)]  # fmt: skip
-        return [
-            record(
-                "batches",
-                part,
-                "Cold, 1,000 tickers x 5 days: the workflow ÷ the work",
-                ["run", "median s", "min s", "max s", "÷ the pool (pairwise)"],
-                rows,
-                notes,
-            )
-        ]
-    if part == "perticker1k":
-        return [
-            record(
-                "batches",
-                part,
-                "The 1,000 `.h5` as per-ticker jobs (`batch_jobs: false`)",
-                ["runs", "seconds", "jobs", "Snakemake peak MiB"],
-                [[1, raw["seconds"], raw["jobs"], raw["peak_mib"]]],
-                notes,
-            )
-        ]
-    if part == "big10k":
-        c, ns = raw["cold"], [r["seconds"] for r in raw["noop"]]
-        rows = [["the work alone: one 2-process pool", 1, raw["pool"]["seconds"], None, None,
-                 None],
-                ["ONE `snakemake --cores 2`, default target", 1, c["seconds"], c["jobs"],
-                 c["peak_mib"], c["seconds"] / raw["pool"]["seconds"]],
-                [f"no-op (median; each: {', '.join(f'{x:.1f}' for x in ns)})", len(ns), med(ns),
-                 0, med(r["peak_mib"] for r in raw["noop"]), None]]  # fmt: skip
-        return [record("batches", part, "Cold, 10,000 tickers x 5 days, then the no-op",
-                       ["run", "runs", "median s", "jobs", "Snakemake peak MiB",
-                        "÷ the pool (one pair)"], rows, notes)]  # fmt: skip
-    if part == "change2k":
-        c = raw["cold"]
-        note = f"The cold run before: {c['seconds']:.0f} s, {c['jobs']} jobs."
-        rec = changes_record("batches", part, 2000, raw["pairs"], target=False)
-        rec["notes"] = [note, *rec["notes"], *notes]
-        return [rec]
     if part == "main29":
         return [main29_record("batches", raw)]
-    if part == "schedulers":
-        rows = [[k, v["seconds"], v["jobs"], v["peak_mib"]] for k, v in raw.items()
-                if isinstance(v, dict)]  # fmt: skip
-        return [
-            record(
-                "batches",
-                part,
-                "Schedulers: 10,000 tickers x 1 day, cold, one run each",
-                ["scheduler", "seconds", "jobs", "Snakemake peak MiB"],
-                rows,
-                notes,
-            )
-        ]
-    if part == "storage":
-        p = raw["pairs"]
-        per, bat = [x["per_ticker"]["seconds"] for x in p], [x["batched"]["seconds"] for x in p]
-        return [record("batches", part, "Through S3: 1,000 tickers x 5 days, cold, in pairs",
-                       ["pairs", "per-ticker jobs median s", "jobs", "batch jobs median s", "jobs",
-                        "batch ÷ per-ticker (pairwise)"],
-                       [[len(p), med(per), p[0]["per_ticker"]["jobs"], med(bat),
-                         p[0]["batched"]["jobs"], pair_ratio(bat, per)]], notes)]  # fmt: skip
-    raise BenchError(f"no records for batches part {part!r}")
-
-
-# --- nightly ---------------------------------------------------------------------------------
+    if part == "change2k":
+        c = raw["cold"]
+        rec = changes_record("batches", part, 2000, raw["pairs"], target=False)
+        rec["notes"] = [f"The cold run before: {c['seconds']:.0f} s, {c['jobs']} jobs.",
+                        *rec["notes"], *notes]  # fmt: skip
+        return [rec]
+    return [record("batches", part, *batches_rows(part, raw), notes)]
 
 
 def next_weekday(day: dt.date) -> dt.date:
@@ -265,39 +219,35 @@ def _rewrite(paths: tuple) -> None:
 
 def nightly(root: Path, part: str, a) -> dict:
     """One part of the nightly scale (a: the options: tickers, days, freq, nights, reps)."""
-    sys.path.insert(0, str(ROOT / "tests" / "providers"))  # the fakes, as the tests import them
-    from fake_polygon import Fake
-    from fakekit import serving
+    sys.path.insert(0, str(ROOT / "tests"))  # the fakes, as the tests import them
+    from support.fake_polygon import Fake
+    from support.fakekit import serving
 
     logs, work = root / "logs", root / "nightly"
     logs.mkdir(parents=True, exist_ok=True)
     if part == "main29":
         return main29(root, logs, a.reps, BASE["nightly"])
     if part not in NIGHTLY_PARTS:
-        raise BenchError(f"nightly has no part {part!r}; its parts: {', '.join(NIGHTLY_PARTS)}")
+        raise core.BenchError(f"nightly has no part {part!r}; parts: {', '.join(NIGHTLY_PARTS)}")
     import pandas as pd  # the freq string, as the workflow reads it
 
     bars = 8 * 3600 / pd.Timedelta(a.freq).total_seconds()
-    check_disk(root, a.tickers * a.days * bars * 130 * 1.5 + 10e9)  # ~172 B a bar, + slack
-    tickers = [t.upper() for t in sheet_names(a.tickers)]  # the fake's two endpoints agree
-    fake = Fake(market=[t.lower() for t in sheet_names(a.tickers)])
+    core.check_disk(root, a.tickers * a.days * bars * 130 * 1.5 + 10e9)  # ~172 B a bar, + slack
+    names = core.sheet_names(a.tickers)
+    tickers = [t.upper() for t in names]  # the fake's two endpoints agree
+    fake = Fake(market=[t.lower() for t in names])
 
     def night(server, end: dt.date, name: str, bulk=True, periods=True) -> dict:
-        source = {
-            "provider": "polygon",
-            "key_env": next(iter(Fake.env)),
-            "base_url": server.base,
-            "end": end.isoformat(),
-            "bulk": bulk,
-            "requests_per_minute": 1_000_000,
-        }
-        write_config(work, {"tickers": "config/tickers.txt", "synth": {"days": a.days,
-                     "freq": a.freq}, "source": source, "periods": periods})  # fmt: skip
+        source = {"provider": "polygon", "base_url": server.base, "end": end.isoformat()}
+        source |= {"key_env": next(iter(Fake.env)), "bulk": bulk, "requests_per_minute": 10**6}
+        core.write_config(work, {"tickers": "config/tickers.txt", "source": source,
+                                 "synth": {"days": a.days, "freq": a.freq},
+                                 "periods": periods})  # fmt: skip
         calls, grouped = fake.calls, fake.bulk_calls
         r = snakemake(work, 2, logs / f"nightly-{name}.log", env={**os.environ, **Fake.env})
         out = {"end": end.isoformat(), "seconds": r["seconds"], "jobs": r["jobs"],
                "per_ticker_requests": fake.calls - calls, "grouped_requests": fake.bulk_calls
-               - grouped, "job_seconds": benchmark_seconds(work)}  # fmt: skip
+               - grouped, "job_seconds": core.benchmark_seconds(work)}  # fmt: skip
         progress(f"{name} (to {out['end']}): {r['seconds']:.1f} s")
         return out
 
@@ -312,13 +262,12 @@ def nightly(root: Path, part: str, a) -> dict:
         else:  # after update: one weekday past its last night
             import yaml
 
-            end = dt.date.fromisoformat(
-                yaml.safe_load((work / "config/config.yaml").read_text())["source"]["end"]
-            )
+            config = yaml.safe_load((work / "config/config.yaml").read_text())
+            end = dt.date.fromisoformat(config["source"]["end"])
         if part == "update_nobulk":
             r = night(server, next_weekday(end), "nobulk", bulk=False)
             if r["per_ticker_requests"] > a.tickers or r["grouped_requests"]:
-                raise BenchError(f"bulk: false asked more than one range per ticker: {r}")
+                raise core.BenchError(f"bulk: false asked more than one range per ticker: {r}")
             return {"tickers": a.tickers, "cold": first, "night": r}
         nights = []
         for i in range(a.nights):

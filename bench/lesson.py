@@ -1,35 +1,18 @@
-"""THE LESSON'S METHOD, written here for pandas 3. This is not stockflow code.
+"""THE LESSON'S METHOD, ported to pandas 3; not stockflow code (a child of the harness).
 
-The classic "parallel map over files" lesson (the Dask tutorial's stock-data exercise and the
-``fakestockdata`` package it prepares its data with) does two things that the benchmark
-compares with stockflow:
-
-* data preparation: per day, a 12-second random walk resampled to 1-minute bars
-  (``fakestockdata.core.generate_day``), one CSV per day, then every day's CSV read back and
-  written as JSON lines with one ``json.dump`` per record;
-* conversion: per file ``[json.loads(l) for l in f]`` -> ``pd.DataFrame`` -> ``df.to_hdf``, in a
-  plain loop, with ``concurrent.futures.ProcessPoolExecutor().map`` or with
-  ``multiprocessing.Pool().map``.
-
-Changes needed for pandas 3, and nothing else:
-
-* ``read_csv(..., infer_datetime_format=True)`` no longer exists: the argument is dropped;
-* ``df.to_hdf(out, "/data")``: the key is keyword-only now, ``df.to_hdf(out, key="/data")``.
-
-Added here (the lesson leaves it as ``# TODO: add in volume``): a volume column, the day's volume
-split evenly over the bars, so both sides write the same six fields.
-
-The timestamp stays the string the JSON holds, as in the lesson (pandas 3 stores it as a ``str``
-column, which fixed-format HDF5 pickles); ``--parse-timestamp`` parses it with
-``pd.to_datetime`` instead, which is what stockflow's convert writes.
+The "parallel map over files" lesson (the Dask tutorial's stock-data exercise and the
+``fakestockdata`` package that prepares its data): *prepare*, per day a 12-second random walk
+resampled to 1-minute bars (``generate_day``), one CSV per day, then every CSV read back and
+written as JSON lines, one ``json.dump`` per record; *convert*, per file ``json.loads`` per line
+-> ``pd.DataFrame`` -> ``df.to_hdf``, in a loop, ``ProcessPoolExecutor().map`` or
+``multiprocessing.Pool().map``. Changed for pandas 3 only: ``infer_datetime_format`` dropped,
+``to_hdf(out, key=...)``. Added (the lesson's ``# TODO: add in volume``): the day's volume split
+evenly over the bars. The timestamp stays the JSON's string, as in the lesson;
+``--parse-timestamp`` parses it as stockflow does.
 
     python bench/lesson.py convert OUTDIR FILE.json... [--map loop|executor|pool]
-        [--parse-timestamp]
+        [--parse-timestamp]    # loop: prints per-file seconds (imports excluded)
     python bench/lesson.py prepare DAILY.csv.bz2 OUT.json --days N --tmpdir DIR
-
-``convert`` with ``--map loop`` prints a JSON object of per-file seconds (import excluded:
-pandas and tables are imported before the clock starts) on stdout; ``prepare`` prints the
-seconds of its two phases.
 """
 
 import argparse
@@ -50,27 +33,16 @@ COLUMNS = ["date", "time", "open", "high", "low", "close", "volume"]
 MINUTE = pd.Timedelta(seconds=60)
 
 
-# --- data preparation (fakestockdata.core, ported) -------------------------------------------
-
-
 def load_file(fn):
-    return pd.read_csv(
-        fn,
-        parse_dates=["date"],
-        header=None,
-        index_col="date",
-        compression="bz2" if fn.endswith("bz2") else None,
-        names=COLUMNS,
-    ).drop("time", axis=1)
+    compression = "bz2" if fn.endswith("bz2") else None
+    df = pd.read_csv(fn, parse_dates=["date"], header=None, index_col="date", names=COLUMNS,
+                     compression=compression)  # fmt: skip
+    return df.drop("time", axis=1)
 
 
 def generate_day(date, open, high, low, close, volume, freq=MINUTE):
-    time_ = pd.date_range(
-        date + pd.Timedelta(hours=9),
-        date + pd.Timedelta(hours=5 + 12),
-        freq=freq / 5,
-        name="timestamp",
-    )
+    start, end = date + pd.Timedelta(hours=9), date + pd.Timedelta(hours=5 + 12)
+    time_ = pd.date_range(start, end, freq=freq / 5, name="timestamp")
     n = len(time_)
     while True:
         values = (np.random.random(n) - 0.5).cumsum()
@@ -118,9 +90,6 @@ def convert_to_json(d, out, days):
             for rec in df.to_dict(orient="records"):
                 json.dump(rec, f)
                 f.write(os.linesep)
-
-
-# --- conversion (the lesson's exercise) -------------------------------------------------------
 
 
 def convert_to_hdf(fn, outdir, parse_timestamp=False):

@@ -1,15 +1,7 @@
-"""The `market` and `storage` scales.
-
-market: what grows with the ticker count, as one job per ticker per stage (`batch_jobs:
-false`), each ticker a `source.path` symlink to one of the embedded files, listed in a sheet:
-- plan: `snakemake -n` at 1k/2k/4k/10k tickers, interleaved rep by rep;
-- cold: a cold run at 2,000 x 5 days in tmux (its screen captured every 20 s), then the no-op
-  and a one-ticker source change in pairs (change ÷ no-op);
-- noop: the no-op at 10,000 x 1 day (its done state made 1,000 tickers' data per run);
-- report: 29 x 365 cold, the default target ÷ the data chain alone, in pairs;
-- cluster: on SLURM (when `scontrol ping` answers), 29 x 30 local ÷ profiles/slurm in pairs.
-storage: the main job cold, local and through `--profile profiles/s3` on SeaweedFS, in pairs.
-"""
+"""The `market` scale (one job per ticker per stage, `batch_jobs: false`, each ticker a symlink
+to an embedded source, listed in a sheet) and the `storage` scale. Parts of market:
+plan (`snakemake -n` at 1k-10k tickers), cold (2,000 x 5 days, then no-op / one-ticker change
+pairs), noop (10,000 x 1 day), report (default target ÷ data chain), cluster (SLURM)."""
 
 import os
 import re
@@ -18,34 +10,18 @@ import subprocess
 import time
 from pathlib import Path
 
-from core import (
-    CAPTURE_EVERY_S,
-    MIB,
-    ROOT,
-    BenchError,
-    change_source,
-    clean,
-    cold_embedded,
-    embedded,
-    in_tmux,
-    med,
-    pair_ratio,
-    progress,
-    record,
-    seaweed,
-    setup_sheet,
-    snakemake,  # fmt: skip
-    spread,
-)
+import core
+from core import med, pair_ratio, progress, record, snakemake, spread
 
 PARTS = ("plan", "cold", "noop", "report", "cluster")
 PER_TICKER = {"batch_jobs": False}  # what this scale measures: one job per ticker per stage
+TRANSFER = re.compile(r"^(Storing in storage|Retrieving from storage): s3://[^/]+/(\S+)$", re.M)
 
 
 def noop(work: Path, log: Path, cores: int = 2) -> dict:
     r = snakemake(work, cores, log)
     if sum(r["jobs"].values()):
-        raise BenchError(f"a no-op in {work} ran jobs: {r['jobs']}")
+        raise core.BenchError(f"a no-op in {work} ran jobs: {r['jobs']}")
     return r
 
 
@@ -54,7 +30,7 @@ def changes(work: Path, tickers: list, pairs: int, logs: Path, stride: int = 1) 
     out = []
     for i in range(pairs):
         quiet = noop(work, logs / "noop.log")
-        change_source(work / "sources", tickers[i * stride], i + 1)
+        core.change_source(work / "sources", tickers[i * stride], i + 1)
         changed = snakemake(work, 2, logs / "change.log")
         out.append({"noop_s": quiet["seconds"], "change_s": changed["seconds"],
                     "jobs": changed["jobs"]})  # fmt: skip
@@ -77,14 +53,11 @@ def plan(root, reps, cores, logs, sizes) -> list:
     out = {n: [] for n in sizes}
     for rep in range(reps):
         for n in sizes:
-            setup_sheet(root / f"plan{n}", n, 5, **PER_TICKER)
+            core.setup_sheet(root / f"plan{n}", n, 5, **PER_TICKER)
             out[n].append(snakemake(root / f"plan{n}", cores, logs / f"plan{n}.log", "-n"))
             progress(f"plan {n} tickers ({rep + 1}/{reps}): {out[n][-1]['seconds']:.1f} s")
-    lo, hi = out[sizes[0]], out[sizes[-1]]
-    growth = med(
-        (b["seconds"] / sizes[-1]) / (a["seconds"] / sizes[0]) for a, b in zip(lo, hi, strict=True)
-    )
-    top = med(r["seconds"] for r in hi)
+    lo, hi = ([r["seconds"] for r in out[n]] for n in (sizes[0], sizes[-1]))
+    growth, top = pair_ratio(hi, lo) * sizes[0] / sizes[-1], med(hi)
     rows = [[n, sum(v[0]["jobs"].values()), *spread([r["seconds"] for r in v]),
              1000 * med(r["seconds"] for r in v) / n, med(r["peak_mib"] for r in v)]
             for n, v in out.items()]  # fmt: skip
@@ -101,34 +74,25 @@ def plan(root, reps, cores, logs, sizes) -> list:
 
 def cold(root, reps, cores, logs, n) -> list:
     work = root / f"cold{n}"
-    tickers = setup_sheet(work, n, 5, **PER_TICKER)
-    clean(work)
+    tickers = core.setup_sheet(work, n, 5, **PER_TICKER)
+    core.clean(work)
     os.sync()
-    captures = []
-    if shutil.which("tmux"):  # on a terminal, as a person would watch it
-        r = in_tmux(work, cores, captures)
-    else:
-        r = snakemake(work, cores, logs / "cold.log")
+    r = snakemake(work, cores, logs / "cold.log")
     jobs = sum(r["jobs"].values())
     progress(f"cold {n}: {r['seconds']:.0f} s, {jobs} jobs")
-    picks = captures[:: max(1, len(captures) // 4)][:4] + captures[-1:]
-    screen = ["```text", *(f"[{c['at_s']:>4} s] {c['last'][-1] if c['last'] else ''}"
-                           for c in picks), "```"]  # fmt: skip
     return [
         record("market", "cold", f"A cold run: {n:,} tickers x 5 days, `--cores {cores}`",
                ["runs", "median s", "jobs", "jobs per s", "Snakemake peak RSS MiB"],
                [[1, r["seconds"], jobs, jobs / r["seconds"], r["peak_mib"]]],
-               ["Jobs: " + ", ".join(f"{k} {v:,}" for k, v in r["jobs"].items()) + ". The peak "
-                "is the Snakemake process's own (VmHWM), not its jobs'."]
-               + ([f"What a terminal showed (tmux, `capture-pane` every {CAPTURE_EVERY_S} s, the "
-                   "last line of a few):\n\n" + "\n".join(screen)] if captures else [])),
+               ["Jobs: " + ", ".join(f"{k} {v:,}" for k, v in r["jobs"].items()) + ". Output to "
+                "a file; the peak is the Snakemake process's own (VmHWM), not its jobs'."]),
         changes_record("market", "cold", n, changes(work, tickers, max(reps, 5), logs)),
     ]  # fmt: skip
 
 
 def noop_at_scale(root, reps, cores, logs, n, chunk) -> list:
     work = root / f"noop{n}"
-    tickers = setup_sheet(work, n, 1, **PER_TICKER)
+    tickers = core.setup_sheet(work, n, 1, **PER_TICKER)
     notes = []
     if sum(snakemake(work, cores, logs / "noop-check.log", "-n")["jobs"].values()):
         progress(f"{n} tickers to a done state, {chunk} at a time")
@@ -154,19 +118,28 @@ def noop_at_scale(root, reps, cores, logs, n, chunk) -> list:
                      x <= 45)])]  # fmt: skip
 
 
+def in_pairs(root: Path, reps: int, cores: int, logs: Path, days: int, kinds: dict) -> dict:
+    """Cold runs of the embedded tickers, each of ``kinds`` ({name: extra args}) in turn per
+    rep: {name: [(seconds, log text)]}."""
+    runs = {kind: [] for kind in kinds}
+    for _ in range(reps):
+        for kind, extra in kinds.items():
+            core.cold_embedded(root / kind, days)
+            log = logs / f"{kind}.log"
+            runs[kind].append((snakemake(root / kind, cores, log, *extra)["seconds"],
+                               log.read_text(errors="replace")))  # fmt: skip
+    return runs
+
+
 def report_cost(root, reps, cores, logs) -> list:
     """29 x 365 cold: the default target (data, summaries, charts) and the data chain alone."""
-    data = [f"results/hdf5/{t}.h5" for t in embedded()] + ["results/benchmarks.tsv"]
-    pairs = {"default": [], "data": []}
-    for _ in range(reps):
-        for kind, targets in (("default", []), ("data", data)):
-            cold_embedded(root / f"report-{kind}", 365)
-            r = snakemake(root / f"report-{kind}", cores, logs / f"report-{kind}.log", *targets)
-            pairs[kind].append(r["seconds"])
-    x = pair_ratio(pairs["default"], pairs["data"])
+    data = [f"results/hdf5/{t}.h5" for t in core.embedded()] + ["results/benchmarks.tsv"]
+    runs = in_pairs(root, reps, cores, logs, 365, {"report-default": (), "report-data": data})
+    full, chain = ([s for s, _ in runs[k]] for k in runs)
+    x = pair_ratio(full, chain)
     return [record("market", "report", "The report's cost: 29 tickers x 365 days, cold, in pairs",
                    ["pairs", "default target median s", "data chain alone median s",
-                    "ratio (pairwise)"], [[reps, med(pairs["default"]), med(pairs["data"]), x]],
+                    "ratio (pairwise)"], [[reps, med(full), med(chain), x]],
                    ["The data chain alone: `snakemake results/hdf5/*.h5 results/benchmarks.tsv`; "
                     "the default target adds the charts, the inventory and the summaries."],
                    [("29 tickers x 365 days, cold: default target ÷ data chain alone",
@@ -180,17 +153,11 @@ def cluster(root, reps, cores, logs) -> list:
     if not ping or "UP" not in ping.stdout:
         progress("cluster: SLURM is not answering (tests/cluster/setup_slurm.sh as root); skipped")
         return []
-    runs = {"local": [], "slurm": []}
-    for _ in range(reps):
-        for kind in runs:
-            cold_embedded(root / f"cluster-{kind}", 30)
-            extra = ("--profile", str(ROOT / "profiles/slurm")) if kind == "slurm" else ()
-            log = logs / f"cluster-{kind}.log"
-            r = snakemake(root / f"cluster-{kind}", cores, log, *extra)
-            ids = re.findall(r"SLURM jobid (\d+)", log.read_text(errors="replace"))
-            runs[kind].append((r["seconds"], len(ids)))
-    loc, sl = [s for s, _ in runs["local"]], [s for s, _ in runs["slurm"]]
-    x, jobs = pair_ratio(sl, loc), med(n for _, n in runs["slurm"])
+    slurm = ("--profile", str(core.ROOT / "profiles/slurm"))
+    runs = in_pairs(root, reps, cores, logs, 30, {"cluster-local": (), "cluster-slurm": slurm})
+    loc, sl = ([s for s, _ in runs[k]] for k in runs)
+    x = pair_ratio(sl, loc)
+    jobs = med(len(re.findall(r"SLURM jobid (\d+)", text)) for _, text in runs["cluster-slurm"])
     return [record("market", "cluster", "On SLURM: 29 tickers x 30 days, local and "
                    "`--profile profiles/slurm`, in pairs",
                    ["pairs", "local median s", "SLURM median s", "SLURM ÷ local", "SLURM jobs"],
@@ -217,22 +184,20 @@ def measure(root: Path, reps: int, cores: int, parts, small: int = 0) -> list:
     return [rec for part in parts for rec in steps[part]()]
 
 
-TRANSFER = re.compile(r"^(Storing in storage|Retrieving from storage): s3://[^/]+/(\S+)$", re.M)
-
-
 def s3_pairs(work: Path, root: Path, logs: Path, reps: int, kinds: dict, cores: int = 2) -> list:
     """Cold runs in pairs: per rep, each of ``kinds`` ({name: (s3?, extra args)}) in turn.
     Through S3, the bytes and objects moved come from Snakemake's log, sized by the bucket."""
     pairs = []
-    with seaweed(root) as (server, bucket):
+    with core.seaweed(root) as (server, bucket):
         for rep in range(reps):
             one = {}
             for name, (s3, extra) in kinds.items():
-                clean(work)
+                core.clean(work)
                 prefix = f"bench-{name}-{rep}-{int(time.time())}"
                 if s3:
-                    extra = ("--profile", str(ROOT / "profiles/s3"), "--default-storage-prefix",
-                             f"s3://{bucket}/{prefix}", *extra)  # fmt: skip
+                    to = f"s3://{bucket}/{prefix}"
+                    extra = ("--profile", str(core.ROOT / "profiles/s3"),
+                             "--default-storage-prefix", to, *extra)  # fmt: skip
                 env = {**os.environ, **server.env()} if s3 else None
                 log = logs / f"s3-{name}.log"
                 r = snakemake(work, cores, log, *extra, env=env)
@@ -242,7 +207,7 @@ def s3_pairs(work: Path, root: Path, logs: Path, reps: int, kinds: dict, cores: 
                     moved = TRANSFER.findall(log.read_text(errors="replace"))
                     for kind in ("Storing", "Retrieving"):
                         keys = [k for what, k in moved if what.startswith(kind)]
-                        one[name][kind] = (sum(sizes.get(k, 0) for k in keys) / MIB, len(keys))
+                        one[name][kind] = (sum(sizes.get(k, 0) for k in keys) / core.MIB, len(keys))
             pairs.append(one)
             progress(f"storage {rep + 1}/{reps}: " + ", ".join(
                 f"{k} {v['seconds']:.1f} s" for k, v in one.items()))  # fmt: skip
@@ -250,20 +215,21 @@ def s3_pairs(work: Path, root: Path, logs: Path, reps: int, kinds: dict, cores: 
 
 
 def measure_storage(root: Path, reps: int, cores: int, days: int) -> list:
-    work = root / "work"
-    cold_embedded(work, days)
+    """The main job cold, local and through `--profile profiles/s3` on SeaweedFS, in pairs."""
+    work, n = root / "work", len(core.embedded())
+    core.cold_embedded(work, days)
     p = s3_pairs(work, root, root / "logs", reps, {"local": (False, ()), "s3": (True, ())}, cores)
     loc, s3 = [x["local"]["seconds"] for x in p], [x["s3"]["seconds"] for x in p]
     x, jobs = pair_ratio(s3, loc), p[0]["s3"]["jobs"]
-    up = f"{med(x['s3']['Storing'][0] for x in p):.0f} ({p[0]['s3']['Storing'][1]})"
-    down = f"{med(x['s3']['Retrieving'][0] for x in p):.0f} ({p[0]['s3']['Retrieving'][1]})"
-    return [record("storage", "storage", f"The main job through S3: {len(embedded())} tickers x "
-                   f"{days} days, cold, in pairs",
+    up, down = (f"{med(x['s3'][k][0] for x in p):.0f} ({p[0]['s3'][k][1]})"
+                for k in ("Storing", "Retrieving"))  # fmt: skip
+    return [record("storage", "storage", f"The main job through S3: {n} tickers x {days} days, "
+                   "cold, in pairs",
                    ["pairs", "local median s", "S3 median s", "S3 ÷ local (pairwise)",
                     "extra s per job", "jobs", "stored MiB (objects)", "retrieved MiB (objects)"],
                    [[reps, med(loc), med(s3), x,
                      med((b - a) / jobs for a, b in zip(loc, s3, strict=True)), jobs, up, down]],
                    ["The S3 server runs on the same cores as the jobs; every output, log and "
                     "benchmark is uploaded once, after its job."],
-                   [(f"{len(embedded())} tickers x {days} days, cold: S3 (SeaweedFS, loopback) ÷ "
-                     "local", f"{x:.2f}x", "measured (no target)", None)])]  # fmt: skip
+                   [(f"{n} tickers x {days} days, cold: S3 (SeaweedFS, loopback) ÷ local",
+                     f"{x:.2f}x", "measured (no target)", None)])]  # fmt: skip

@@ -25,8 +25,8 @@ SCALES = {  # name: (what it measures, roughly how long it takes here, 2 CPUs)
                 "~5 min"),
     "full": ("29 tickers x every day (~6.5 GB of JSON; needs 20 GB free): the convert "
              "contenders at size", "~30 min"),
-    "market": ("one job per ticker per stage at 1,000-10,000 tickers: planning, a cold run in "
-               "tmux, no-op and one-ticker change, the report's cost, SLURM when it answers; "
+    "market": ("one job per ticker per stage at 1,000-10,000 tickers: planning, a cold run, "
+               "no-op and one-ticker change, the report's cost, SLURM when it answers; "
                "parts plan,cold,noop,report,cluster", "~20 min, +~50 min to make the 10,000-"
                "ticker done state the first time"),
     "batches": ("batch jobs at market scale against the work alone; parts cold1k,perticker1k,"
@@ -103,14 +103,10 @@ def table(columns: list, rows: list) -> list[str]:
 
 def where(r: dict) -> str:
     m = r.get("machine")
-    box = (
-        (
-            f"{m['nproc']} CPUs ({m['cpu']}, {m['ram_gib']} GiB RAM), Python {m['python']}, "
-            + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
-        )
-        if m
-        else "not recorded"
-    )
+    box = "not recorded"
+    if m:
+        box = f"{m['nproc']} CPUs ({m['cpu']}, {m['ram_gib']} GiB RAM), Python {m['python']}, "
+        box += ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     cmd = f" with `{r['command']}`" if r.get("command") else ""
     reps = f" ({r['reps']} reps)" if r.get("reps") else ""
     when, commit = r["date"] or "(date not recorded)", r.get("commit") or "not recorded"
