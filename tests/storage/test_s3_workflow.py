@@ -49,11 +49,22 @@ def local(tmp_path_factory):
 
 @pytest.fixture
 def in_s3(s3, tmp_path, request):
-    """A completed S3 run: (work dir, prefix)."""
+    """A completed S3 run of this test's own, to change: (work dir, prefix)."""
     prefix = fresh_prefix(request.node.name)
     setup(tmp_path)
     snakemake_s3(tmp_path, s3, prefix)
     return tmp_path, prefix
+
+
+@pytest.fixture(scope="module")
+def s3_run(s3, tmp_path_factory):
+    """One completed S3 run for the tests that only read it, ask for a no-op rerun or write a
+    report beside it (none changes an input or an object): (work dir, prefix)."""
+    work = tmp_path_factory.mktemp("s3-run")
+    prefix = fresh_prefix("shared-run")
+    setup(work)
+    snakemake_s3(work, s3, prefix)
+    return work, prefix
 
 
 def h5_from_bucket(s3, key, tmp_path) -> pd.DataFrame:
@@ -73,9 +84,9 @@ def assert_bucket_equals_local(s3, prefix, local, tmp_path):
 
 
 def test_the_bucket_holds_the_same_json_and_hdf5_as_a_local_run_then_a_rerun_is_a_noop(
-    s3, in_s3, local, tmp_path
+    s3, s3_run, local, tmp_path
 ):
-    work, prefix = in_s3
+    work, prefix = s3_run
     assert_bucket_equals_local(s3, prefix, local, tmp_path)
     # outputs, logs and benchmarks are objects, none is left in the work dir
     assert not (work / "results").exists() and not (work / "logs").exists()
@@ -88,8 +99,8 @@ def test_the_bucket_holds_the_same_json_and_hdf5_as_a_local_run_then_a_rerun_is_
     assert "Nothing to be done" in again.stderr
 
 
-def test_summary_inventory_charts_and_report_come_from_the_bucket(s3, in_s3, tmp_path):
-    work, prefix = in_s3
+def test_summary_inventory_charts_and_report_come_from_the_bucket(s3, s3_run, tmp_path):
+    work, prefix = s3_run
     keys = s3.keys(prefix)
     for name in (
         "results/benchmarks.tsv",
@@ -147,8 +158,8 @@ def test_a_deleted_object_reruns_only_what_depends_on_it(s3, in_s3, tmp_path):
     assert ran(snakemake_s3(work, s3, prefix)) == set()
 
 
-def test_credentials_appear_in_no_file_and_no_object(s3, in_s3):
-    work, prefix = in_s3
+def test_credentials_appear_in_no_file_and_no_object(s3, s3_run):
+    work, prefix = s3_run
     snakemake_s3(work, s3, prefix, "--report", str(work / "report.html"))
     secrets = (s3.access_key.encode(), s3.secret_key.encode())
     leaks = [
