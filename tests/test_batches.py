@@ -60,6 +60,16 @@ def assert_same_files(a, b, tickers):
         )
 
 
+@pytest.fixture(scope="module")
+def per_ticker(tmp_path_factory):
+    """A per-ticker run (batch_jobs off) of the five tickers' sources: what batch jobs must
+    equal. Made once: it only is read."""
+    work = tmp_path_factory.mktemp("per-ticker")
+    batched_config(work, sources(work), batch_jobs=False)
+    snakemake(work)
+    return work
+
+
 # --- units ------------------------------------------------------------------------------------
 
 
@@ -143,14 +153,13 @@ def test_the_plan_is_per_ticker_up_to_200_tickers_and_per_batch_above(tmp_path, 
 
 
 @pytest.mark.workflow
-def test_batch_jobs_make_the_same_files_as_per_ticker_jobs_and_per_ticker_summaries(tmp_path):
+def test_batch_jobs_make_the_same_files_as_per_ticker_jobs_and_per_ticker_summaries(
+    tmp_path, per_ticker
+):
     src = sources(tmp_path)
-    per_ticker, batched = tmp_path / "per_ticker", tmp_path / "batched"
-    for work in (per_ticker, batched):
-        work.mkdir()
-    batched_config(per_ticker, src, batch_jobs=False)
+    batched = tmp_path / "batched"
+    batched.mkdir()
     batched_config(batched, src, cprofile=True)
-    snakemake(per_ticker)
     proc = snakemake(batched)
     # 5 tickers in batches of 2: 3 batches, one job per stage each
     assert data_jobs(proc) == {(s, b) for s in ("download", "synthesize", "convert")
@@ -205,7 +214,9 @@ def test_a_changed_source_reruns_only_its_batch(tmp_path):
 
 
 @pytest.mark.workflow
-def test_a_bad_line_fails_its_batch_naming_ticker_and_line_and_the_other_batches_finish(tmp_path):
+def test_a_bad_line_fails_its_batch_naming_ticker_and_line_and_the_other_batches_finish(
+    tmp_path, per_ticker
+):
     src = sources(tmp_path)
     (src / "d.csv").write_bytes(ohlcv_body(6, bad_line=4))  # d: batch 0001 (ge, d)
     batched_config(tmp_path, src)
@@ -225,8 +236,4 @@ def test_a_bad_line_fails_its_batch_naming_ticker_and_line_and_the_other_batches
     (src / "d.csv").write_bytes(ohlcv_body(6))  # fixed: the next run redoes exactly that batch
     again = snakemake(tmp_path)
     assert data_jobs(again) == {("download", "0001"), ("synthesize", "0001"), ("convert", "0001")}
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    batched_config(reference, src, batch_jobs=False)
-    snakemake(reference)
-    assert_same_files(tmp_path, reference, TICKERS)
+    assert_same_files(tmp_path, per_ticker, TICKERS)
