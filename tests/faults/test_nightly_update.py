@@ -10,10 +10,9 @@ import time
 import pandas as pd
 import pytest
 from support.fakekit import history, serving
-from support.faultkit import temp_leftovers
+from support.faultkit import kill_tree, recover, start, temp_leftovers, wait_for
 from support.provkit import START, Slow, config_for, fake_of, run
 from support.workflow import write_config
-from test_process import kill_tree, recover, start, wait_for
 
 pytestmark = pytest.mark.workflow
 
@@ -41,9 +40,21 @@ def kept_since(workdir, t, since: int) -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """A cold run over the update's days: what every rerun must end equal to (only read)."""
+    work = tmp_path_factory.mktemp("cold")
+    fake = fake_of("polygon")
+    with serving(fake) as server:
+        configure(work, server, END2)
+        proc = run(work, fake.env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
 @pytest.mark.parametrize("when", ["downloads", "periods"])
-def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypatch, when):
-    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+def test_a_killed_nightly_update_loses_nothing(tmp_path, cold, fault_ledger, monkeypatch, when):
+    nightly = tmp_path / "nightly"
     slow = Slow(fake_of("polygon"), 0.5 if when == "downloads" else 0.0)
     for name, value in slow.env.items():
         monkeypatch.setenv(name, value)
@@ -76,9 +87,7 @@ def test_a_killed_nightly_update_loses_nothing(tmp_path, fault_ledger, monkeypat
             assert (nightly / f"resources/history/{t}.csv").read_text().count("\n") == 1 + len(
                 history(t, START, end)
             ), t
-        steps, _ = recover(nightly, lambda *flags: run(nightly, slow.env, *flags))
-        configure(cold, server, END2)
-        assert run(cold, slow.env).returncode == 0
+        steps, _ = recover(lambda *flags: run(nightly, slow.env, *flags))
     lost = corrupt = 0
     for t in TICKERS:
         for path in (f"resources/quotes/{t}.csv", f"results/json/{t}.json"):

@@ -6,23 +6,25 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from stockflow import StockflowError
 from stockflow.convert import convert_file
+from support import faultkit
 from support.faultkit import (
     audit,
     corrupt_present,
     data_targets,
+    kill_tree,
     read_only,
     reference,
+    start,
     temp_leftovers,
     tmpfs,
+    wait_for,
 )
-from support.workflow import SNAKEFILE, jobs_run, snakemake, write_config
+from support.workflow import jobs_run, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -44,65 +46,6 @@ def workdir(tmp_path):
     return tmp_path
 
 
-def start(workdir: Path, *args: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
-    return subprocess.Popen(
-        [*cmd, "--cores", "2", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def descendants(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    out, frontier = [], [pid]
-    while frontier:
-        p = frontier.pop()
-        out.append(p)
-        frontier.extend(parents.get(p, []))
-    return out
-
-
-def kill_tree(pid: int) -> list[int]:
-    """SIGKILL a process and all its descendants at once, as a crashed node would.
-
-    Stopped first, so none of them can start another process or finish a write in between.
-    """
-    stopped = []
-    for _ in range(3):  # a process forked during the walk is caught by the next walk
-        for p in descendants(pid):
-            if p not in stopped:
-                try:
-                    os.kill(p, signal.SIGSTOP)
-                    stopped.append(p)
-                except ProcessLookupError:
-                    pass
-    for p in stopped:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return stopped
-
-
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    """Poll without sleeping: a write to catch lasts a few tens of milliseconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def h5_temporaries(workdir: Path) -> list[Path]:
     d = workdir / "results/hdf5"
     return [d / e.name for e in os.scandir(d) if ".tmp-" in e.name] if d.is_dir() else []
@@ -114,28 +57,13 @@ def finished_h5(workdir: Path) -> list[str]:
 
 
 def recover(workdir: Path, rerun=None) -> tuple[list[str], subprocess.CompletedProcess]:
-    """Rerun as a user would, doing what Snakemake's messages ask; return the steps taken.
-
-    ``rerun(*flags)`` runs Snakemake (default: this module's data targets)."""
+    """faultkit.recover, by default with this module's data targets."""
     if rerun is None:
 
         def rerun(*flags):
             return snakemake(workdir, *data_targets(TICKERS), *flags, check=False)
 
-    steps, flags = [], []
-    for _ in range(4):
-        proc = rerun(*flags)
-        if proc.returncode == 0:
-            return steps, proc
-        if "cannot be locked" in proc.stderr and "--unlock" in proc.stderr:
-            rerun("--unlock")
-            steps.append("--unlock")
-        elif "--rerun-incomplete" in proc.stderr and not flags:
-            flags = ["--rerun-incomplete"]
-            steps.append("--rerun-incomplete")
-        else:
-            break
-    raise AssertionError(f"no recovery after {steps}:\n{proc.stderr[-4000:]}")
+    return faultkit.recover(rerun)
 
 
 def writing(workdir: Path) -> list[Path]:

@@ -38,10 +38,21 @@ def night(workdir, server, fake, end, *args, **extra):
     return run(workdir, fake.env, *args)
 
 
-@pytest.mark.parametrize("batch_jobs", [False, True])
-def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
+@pytest.fixture(scope="module")
+def cold_end2(tmp_path_factory):
+    """A cold run (per ticker) over the days up to END2: what a night must end equal to."""
+    work = tmp_path_factory.mktemp("cold")
     fake = fake_of("eodhd")
-    nightly, cold = tmp_path / "nightly", tmp_path / "cold"
+    with serving(fake) as server:
+        proc = night(work, server, fake, END2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+@pytest.mark.parametrize("batch_jobs", [False, True])
+def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, cold_end2, batch_jobs):
+    fake = fake_of("eodhd")
+    nightly, cold = tmp_path / "nightly", cold_end2
     shape = {"batch_jobs": batch_jobs, "batch_size": 1}  # batched: one ticker a batch
     with serving(fake) as server:
         assert night(nightly, server, fake, END1, **shape).returncode == 0
@@ -51,8 +62,6 @@ def test_a_new_day_asks_only_for_it_and_equals_a_cold_run(tmp_path, batch_jobs):
         if batch_jobs:
             assert "download_batch0000" in proc.stderr
         asked = server.seen[before:]
-        proc = night(cold, server, fake, END2)
-        assert proc.returncode == 0, proc.stderr[-3000:]
     # one request per ticker, for the days after the stored Thursday only
     assert sorted(s.path for s in asked) == [f"/api/eod/{t}" for t in TICKERS]
     assert {(s.query["from"], s.query["to"]) for s in asked} == {("2024-03-29", "2024-04-05")}

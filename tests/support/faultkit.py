@@ -11,15 +11,19 @@ import atexit
 import contextlib
 import functools
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from support.workflow import snakemake, write_config
+from support.workflow import SNAKEFILE, snakemake, write_config
 
 STAGES = {
     "quotes": "resources/quotes/{t}.csv",
@@ -153,6 +157,88 @@ def read_only(path: Path) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+# --- killing a run as a lost node would, and recovering as a user would --------------------------
+
+
+def start(workdir: Path, *args: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
+    return subprocess.Popen(
+        [*cmd, "--cores", "2", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, frontier = [], [pid]
+    while frontier:
+        p = frontier.pop()
+        out.append(p)
+        frontier.extend(parents.get(p, []))
+    return out
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL a process and all its descendants at once, as a crashed node would.
+
+    Stopped first, so none of them can start another process or finish a write in between.
+    """
+    stopped = []
+    for _ in range(3):  # a process forked during the walk is caught by the next walk
+        for p in descendants(pid):
+            if p not in stopped:
+                try:
+                    os.kill(p, signal.SIGSTOP)
+                    stopped.append(p)
+                except ProcessLookupError:
+                    pass
+    for p in stopped:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return stopped
+
+
+def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
+    """Poll without sleeping: a write to catch lasts a few tens of milliseconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def recover(rerun) -> tuple[list[str], subprocess.CompletedProcess]:
+    """Rerun as a user would, doing what Snakemake's messages ask; return the steps taken.
+
+    ``rerun(*flags)`` runs Snakemake."""
+    steps, flags = [], []
+    for _ in range(4):
+        proc = rerun(*flags)
+        if proc.returncode == 0:
+            return steps, proc
+        if "cannot be locked" in proc.stderr and "--unlock" in proc.stderr:
+            rerun("--unlock")
+            steps.append("--unlock")
+        elif "--rerun-incomplete" in proc.stderr and not flags:
+            flags = ["--rerun-incomplete"]
+            steps.append("--rerun-incomplete")
+        else:
+            break
+    raise AssertionError(f"no recovery after {steps}:\n{proc.stderr[-4000:]}")
 
 
 # --- the fault suite's figures: each fault test records what it measured, before asserting it;
