@@ -3,15 +3,13 @@ loopback Polygon (fake_polygon.py)."""
 
 import datetime as dt
 import json
-import os
-import time
 
 import pytest
 from stockflow import quotes
 from stockflow.sources import http
 from stockflow.sources.providers import base, fetching, polygon
 from support import fake_polygon
-from support.fakekit import KEY, history, normalized_csv
+from support.fakekit import KEY, history, machine_timezone, normalized_csv
 from support.provkit import bulk_answer
 
 MARKET = ("aapl", "ibm", "brk.b", "msft")
@@ -66,15 +64,8 @@ def test_a_weekend_has_no_rows():
 def tokyo():
     """The machine's local time east of UTC: a session close (20:00 or 21:00 UTC) read in local
     time would be the next day."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with machine_timezone("Asia/Tokyo"):
+        yield
 
 
 @pytest.mark.parametrize("day", [dt.date(2024, 3, 8), dt.date(2024, 3, 11)])  # EST, EDT

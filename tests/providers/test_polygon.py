@@ -3,14 +3,12 @@
 import datetime as dt
 import json
 import math
-import os
-import time
 
 import pytest
 from stockflow.sources.http import Response
 from stockflow.sources.providers import base, polygon
 from support import fake_polygon
-from support.fakekit import KEY, Seen, history, normalized_csv
+from support.fakekit import KEY, Seen, history, machine_timezone, normalized_csv
 from support.provkit import END, START, fetch
 
 PATH = "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-03-28"
@@ -43,15 +41,8 @@ def test_the_fake_stamps_bars_at_new_york_midnight_on_both_sides_of_dst():
 @pytest.fixture
 def honolulu():
     """The machine's local time far from New York: a local-time conversion would slip a day."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Pacific/Honolulu"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with machine_timezone("Pacific/Honolulu"):
+        yield
 
 
 def test_dates_come_out_right_across_the_dst_change(tmp_path, capsys, monkeypatch, honolulu):

@@ -9,7 +9,9 @@ rows a download must have written.
 import datetime as dt
 import hashlib
 import http.server
+import os
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -110,6 +112,23 @@ def serving(fake):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def machine_timezone(name: str):
+    """The process's local time zone set to ``name`` (TZ) for the block, then restored: a
+    conversion through local time instead of the market's would slip a day."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
 
 
 def day(text: str) -> dt.date:
