@@ -1,10 +1,10 @@
 """What every scale shares: paths, timed processes, Snakemake runs, work directories, machine
-facts, medians, and the record each measured part returns (one table of RESULTS.md; run.py adds
-when, where and at which commit). It imports nothing else from bench/."""
+facts, medians, and the record a measured part returns. It imports nothing else from bench/."""
 
 import bz2
 import datetime as dt
 import importlib.metadata
+import json
 import math
 import os
 import platform
@@ -17,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ SNAKEMAKE = str(Path(PY).with_name("snakemake"))
 MIB = 2**20
 OUTPUTS = ("results", "resources", "logs", "benchmarks", ".snakemake")
 PACKAGES = ("snakemake", "pandas", "numpy", "pyarrow", "tables")
+RECORD = ("scale", "part", "title", "columns", "rows", "notes", "targets")  # a record's keys
 
 
 class BenchError(Exception):
@@ -59,11 +59,12 @@ def spread(xs) -> list:
     return [rnd(med(xs)), rnd(min(xs)), rnd(max(xs))]
 
 
-def record(scale, part, title, columns, rows, notes=(), targets=()) -> dict:
-    """One measured part. targets: (what, measured, target, met) with met True/False/None."""
+def record(scale, part, title, columns: str, rows, notes=(), targets=()) -> dict:
+    """One measured part, one table: ``columns`` is its header, "a | b | c". targets: (what,
+    measured, target, met) with met True/False/None; run.py adds when, where and how."""
     rows = [[rnd(c) if isinstance(c, float) else c for c in row] for row in rows]
-    return {"scale": scale, "part": part, "title": title, "columns": list(columns),
-            "rows": rows, "notes": list(notes), "targets": [list(t) for t in targets]}  # fmt: skip
+    columns, notes, targets = columns.split(" | "), list(notes), [list(t) for t in targets]
+    return dict(zip(RECORD, (scale, part, title, columns, rows, notes, targets), strict=True))
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Run:
     seconds: float
     peak_mib: float  # max RSS of the child or any of its waited-for descendants
     stdout: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # what the child printed, if a JSON object
 
 
 def run(cmd: list[str], log: Path, env=None) -> Run:
@@ -83,10 +84,12 @@ def run(cmd: list[str], log: Path, env=None) -> Run:
         seconds = time.perf_counter() - t0
         out.seek(0)
         text = out.read().decode()
-    if os.waitstatus_to_exitcode(status):
-        raise BenchError(f"exit {os.waitstatus_to_exitcode(status)}: {shlex.join(cmd)[:300]}\n"
-                         f"  see {log}")  # fmt: skip
-    return Run(seconds, usage.ru_maxrss / 1024, text)
+    if code := os.waitstatus_to_exitcode(status):
+        raise BenchError(f"exit {code}: {shlex.join(cmd)[:300]}\n  see {log}")
+    extra = {}
+    with suppress(ValueError):
+        extra = json.loads(text) if text.startswith("{") else {}
+    return Run(seconds, usage.ru_maxrss / 1024, text, extra)
 
 
 def run_n_at_a_time(cmds: list[list[str]], n: int, log: Path) -> Run:
@@ -96,16 +99,29 @@ def run_n_at_a_time(cmds: list[list[str]], n: int, log: Path) -> Run:
         t0 = time.perf_counter()
         while pending or running:
             while pending and len(running) < n:
-                cmd = pending.pop(0)
-                running[subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err).pid] = cmd
+                # keep each Popen: one dropped is reaped by the next Popen, not by wait4 here
+                proc = subprocess.Popen(pending.pop(0), stdout=subprocess.DEVNULL, stderr=err)
+                running[proc.pid] = proc
             pid, status, usage = os.wait4(-1, 0)
             if pid not in running:
                 continue
-            cmd = running.pop(pid)
+            proc = running.pop(pid)
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here
+            cmd = proc.args
             if os.waitstatus_to_exitcode(status):
                 raise BenchError(f"exit {status}: {shlex.join(cmd)}\n  see {log}")
             peak = max(peak, usage.ru_maxrss / 1024)
     return Run(time.perf_counter() - t0, peak)
+
+
+def interleave(kinds: dict, reps: int, tag: str = "pairs") -> dict:
+    """Each of ``kinds`` ({name: () -> x}) once per rep, in order, rep after rep: {name: [x]}."""
+    out = {name: [] for name in kinds}
+    for rep in range(reps):
+        for name, go in kinds.items():
+            out[name].append(go())
+        progress(f"{tag} rep {rep + 1}/{reps} done")
+    return out
 
 
 def progress(message: str) -> None:
@@ -123,9 +139,8 @@ def command_line() -> str:
 
 
 def git_revision() -> str:
-    r = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                       capture_output=True, text=True)  # fmt: skip
-    return r.stdout.strip() or "unknown"
+    cmd = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    return subprocess.run(cmd, capture_output=True, text=True).stdout.strip() or "unknown"
 
 
 def machine() -> dict:
@@ -135,17 +150,20 @@ def machine() -> dict:
         with suppress(OSError):
             for key, _, value in (ln.partition(":") for ln in Path(path).read_text().splitlines()):
                 info.setdefault(key.strip(), value.strip())
-    kib = int(info.get("MemTotal", "0 kB").split()[0])
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": info.get("model name")
-            or platform.processor() or "unknown", "ram_gib": round(kib / 2**20, 1),
-            "kernel": platform.release(), "python": platform.python_version(),
-            "packages": versions}  # fmt: skip
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": info.get("model name") or platform.processor() or "unknown",
+        "ram_gib": round(int(info.get("MemTotal", "0 kB").split()[0]) / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
 
 
 def snakemake_cmd(workdir: Path, cores: int, *extra: str) -> list[str]:
@@ -190,7 +208,8 @@ def watch_peak(pid: int, peak: list, stop: threading.Event) -> None:
 
 
 def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=None) -> dict:
-    """One Snakemake run: wall seconds, Snakemake's own peak RSS (not its jobs'), job stats."""
+    """One Snakemake run: wall seconds, Snakemake's own peak RSS (not its jobs'), job stats and
+    their sum (n)."""
     cmd = cmd or snakemake_cmd(workdir, cores, *extra)
     with open(log, "wb") as out:
         t0 = time.perf_counter()
@@ -204,7 +223,23 @@ def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=N
         watcher.join()
     if code:
         raise BenchError(f"exit {code}: {shlex.join(cmd)[:300]}\n  see {log}")
-    return {"seconds": seconds, "peak_mib": peak[0], "jobs": job_stats(log)}
+    jobs = job_stats(log)
+    return {"seconds": seconds, "peak_mib": peak[0], "jobs": jobs, "n": sum(jobs.values())}
+
+
+def cold(workdir: Path, log: Path, *extra: str, cores: int = 2, env=None) -> dict:
+    """A cold Snakemake run: everything a run wrote deleted and synced first, off the clock."""
+    clean(workdir)
+    os.sync()
+    return snakemake(workdir, cores, log, *extra, env=env)
+
+
+def noop(work: Path, log: Path, cores: int = 2) -> dict:
+    """A Snakemake rerun that must run nothing."""
+    r = snakemake(work, cores, log)
+    if r["n"]:
+        raise BenchError(f"a no-op in {work} ran jobs: {r['jobs']}")
+    return r
 
 
 def embedded() -> list[str]:
@@ -217,24 +252,14 @@ def write_config(workdir: Path, config: dict) -> None:
     """config/config.yaml, rewritten only when it changes (a done state stays done)."""
     import yaml
 
-    path = workdir / "config" / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = "# written by bench/run.py\n" + yaml.safe_dump(config, default_flow_style=None)
+    write_if_changed(workdir / "config" / "config.yaml", text)
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
-
-
-def link_sources(directory: Path, names: dict[str, str]) -> Path:
-    """{name}.csv.bz2 -> the embedded table_{source}.csv.bz2, for source.path."""
-    from stockflow.sources.origins import embedded_dir
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, src in names.items():
-        link, target = directory / f"{name}.csv.bz2", embedded_dir() / f"table_{src}.csv.bz2"
-        if not link.is_symlink() or os.readlink(link) != str(target):
-            link.unlink(missing_ok=True)
-            link.symlink_to(target)
-    return directory
 
 
 def sheet_names(n: int) -> dict[str, str]:
@@ -244,17 +269,21 @@ def sheet_names(n: int) -> dict[str, str]:
 
 
 def setup_sheet(workdir: Path, n: int, days: int, **extra) -> list[str]:
-    """A work directory of n tickers listed in a ticker sheet, each a symlink in its own
-    sources/ (so a changed source stays local to it); extra: more config keys."""
-    tickers = sheet_names(n)
-    sources = link_sources(workdir / "sources", tickers)
-    sheet = workdir / "config" / "tickers.txt"
-    sheet.parent.mkdir(parents=True, exist_ok=True)
-    if not sheet.exists() or sheet.read_text() != "".join(f"{t}\n" for t in tickers):
-        sheet.write_text("".join(f"{t}\n" for t in tickers))
+    """A work directory of n tickers listed in a ticker sheet, each a symlink to an embedded
+    source in its own sources/ (so a changed source stays local to it); extra: config keys."""
+    from stockflow.sources.origins import embedded_dir
+
+    tickers, sources = sheet_names(n), workdir / "sources"
+    sources.mkdir(parents=True, exist_ok=True)
+    for name, src in tickers.items():
+        link, to = sources / f"{name}.csv.bz2", embedded_dir() / f"table_{src}.csv.bz2"
+        if not link.is_symlink() or os.readlink(link) != str(to):
+            link.unlink(missing_ok=True)
+            link.symlink_to(to)
+    write_if_changed(workdir / "config" / "tickers.txt", "".join(f"{t}\n" for t in tickers))
     source = {"path": f"{sources}/{{ticker}}.csv.bz2", "format": "quantquote"}
-    write_config(workdir, {"tickers": "config/tickers.txt", "source": source,
-                           "synth": {"days": days}, **extra})  # fmt: skip
+    config = {"tickers": "config/tickers.txt", "source": source, "synth": {"days": days}}
+    write_config(workdir, config | extra)
     return list(tickers)
 
 
@@ -291,11 +320,16 @@ def check_disk(path: Path, need: float, have: float = 0) -> None:
         )
 
 
+def tests_support():
+    """tests/ on the path, to import the tests' own fakes and servers (tests/support/)."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+
+
 @contextmanager
-def seaweed(root: Path) -> Iterator[tuple]:
-    """(server, bucket) while SeaweedFS runs on loopback: the tests' own server
-    (tests/support/seaweed.py), so bench/ and the tests run against the same thing."""
-    sys.path.insert(0, str(ROOT / "tests"))
+def seaweed(root: Path):
+    """(server, bucket) while the tests' own SeaweedFS runs on loopback."""
+    tests_support()
     from support.seaweed import BUCKET, SeaweedS3
 
     server = SeaweedS3(root / "seaweed")

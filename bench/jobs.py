@@ -1,203 +1,177 @@
-"""The `batches` and `nightly` scales (their parts: `run.py --help`). Each part returns its raw
-result (a dict) and ``*_records`` make its records. batches: batch jobs at 1,000-10,000 tickers
-against the work alone (`bench/inproc.py pool`: the stage calls in one 2-process pool), per-
-ticker jobs, reruns, schedulers (firstfit: `pip install snakemake-scheduler-plugin-firstfit==
-0.1.4`), S3. nightly: against the tests' fake Polygon on loopback, at 5-minute bars (1-minute
-bars at 2,000 x 365 would need ~62 GB): a cold run, nights, a night without periods or bulk,
-and the floor (every JSON and HDF5 read and written again). main29: the main job against the
-commit before the feature (a git worktree)."""
+"""The `batches` and `nightly` scales. batches: batch jobs at 1,000-10,000 tickers against the
+work alone (`bench/inproc.py pool`), per-ticker jobs, reruns, schedulers (firstfit: `pip install
+FIRSTFIT`), S3. nightly: against the tests' fake Polygon on
+loopback, at 5-minute bars (1-minute bars at 2,000 x 365 would need ~62 GB). main29 (both): the
+main job against the commit before the feature, in a git worktree. --tickers N measures batches
+at N, 2N and 4N tickers instead of 1,000, 2,000 and 10,000."""
 
 import datetime as dt
 import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import core
 from core import ROOT, med, pair_ratio, progress, record, snakemake, spread
-from market import changes, changes_record, noop, s3_pairs
+from market import changes, changes_record, logs, s3_pairs
 
-BATCH_PARTS = ("cold1k", "perticker1k", "big10k", "change2k", "main29", "schedulers", "storage")
-NIGHTLY_PARTS = ("update", "update_nobulk", "main29")
 BASE = {"batches": "d6dbcdc", "nightly": "9b17e9f"}  # before batch jobs; before periods
 END = "2025-06-05"  # a Thursday, long past: the fake's days are kept for good
+FIRSTFIT = "snakemake-scheduler-plugin-firstfit==0.1.4"
 SCHEDULERS = {
     "greedy": ["--scheduler", "greedy"],
     "firstfit": ["--scheduler", "firstfit"],
     "subsample100": ["--scheduler", "greedy", "--scheduler-subsample", "100"],
 }
-COLD1K = {  # raw key: row label
-    "pool_s": "the work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)",
-    "h5_s": "the workflow, the `.h5` targets",
-    "default_s": "the workflow, its default target",
-    "h5_no_checksums_s": "the `.h5` targets, `--max-checksum-file-size 0`",
-}
+
+
+def size(c, n: int) -> int:
+    """A batches size (1,000, 2,000 or 10,000 tickers), or its smaller stand-in."""
+    return {1000: 1, 2000: 2, 10000: 4}[n] * c.tickers if c.tickers else n
 
 
 def h5(tickers) -> list[str]:
     return [f"results/hdf5/{t}.h5" for t in tickers]
 
 
-def workflow(work: Path, logs: Path, name: str, *extra: str) -> dict:
-    """A cold run: seconds, Snakemake's peak, the number of jobs."""
-    core.clean(work)
-    os.sync()
-    r = snakemake(work, 2, logs / f"{name}.log", *extra)
-    return {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "jobs": sum(r["jobs"].values())}
-
-
-def pool(work: Path, logs: Path) -> float:
+def pool(c, work: Path) -> float:
+    """The work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)."""
     out = work / "pool-out"
     shutil.rmtree(out, ignore_errors=True)
     os.sync()
-    seconds = core.run([core.PY, str(core.INPROC), "pool", str(work), str(out)],
-                       logs / "pool.log").seconds  # fmt: skip
+    seconds = core.run(
+        [core.PY, str(core.INPROC), "pool", str(work), str(out)], logs(c) / "pool.log"
+    )
+    seconds = seconds.seconds
     shutil.rmtree(out, ignore_errors=True)
     return seconds
 
 
-def main29(root: Path, logs: Path, reps: int, rev: str) -> dict:
-    """29 x 365 cold, this tree against ``rev`` (a git worktree), in pairs."""
-    base = root / "base-tree"
+def main29(c) -> list:
+    """29 x 365 cold, this tree against the commit before the feature (a git worktree)."""
+    rev, base = BASE[c.scale], c.root / "base-tree"
     if not base.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), rev], check=True,
-                       cwd=ROOT, capture_output=True)  # fmt: skip
-    pairs = []
+        cmd = ["git", "worktree", "add", "--detach", str(base), rev]
+        subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
+
+    def once(tree: Path, name: str) -> float:
+        work = c.root / f"main29-{name}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        os.sync()
+        cmd = [core.SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work), "--cores", "2"]
+        cmd += ["--configfile", str(tree / "config/config.yaml")]
+        env = {**os.environ, "PYTHONPATH": str(tree / "workflow")}
+        return snakemake(work, 2, logs(c) / f"{work.name}.log", cmd=cmd, env=env)["seconds"]
+
+    kinds = {"base": lambda: once(base, "base"), "now": lambda: once(ROOT, "now")}
     try:
-        for _ in range(reps):
-            one = {}
-            for name, tree in (("base", base), ("now", ROOT)):
-                work = root / f"main29-{name}"
-                shutil.rmtree(work, ignore_errors=True)
-                work.mkdir(parents=True)
-                os.sync()
-                cmd = [core.SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work), "--cores",
-                       "2", "--configfile", str(tree / "config/config.yaml")]  # fmt: skip
-                env = {**os.environ, "PYTHONPATH": str(tree / "workflow")}
-                log = logs / f"main29-{name}.log"
-                one[name] = snakemake(work, 2, log, cmd=cmd, env=env)["seconds"]
-            pairs.append(one)
-            progress(f"main29: now {one['now']:.1f} s, {rev} {one['base']:.1f} s")
+        runs = core.interleave(kinds, c.reps)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT,
-                       capture_output=True)  # fmt: skip
-    return {"base": rev, "pairs": pairs}
+        cmd = ["git", "worktree", "remove", "--force", str(base)]
+        subprocess.run(cmd, cwd=ROOT, capture_output=True)
+    old, now = runs["base"], runs["now"]
+    part = "main29" + (c.tag if c.scale == "nightly" else "")
+    title = f"The default main job (29 x 365, cold) against {rev}"
+    cols = f"pairs | {rev} median s | now median s | now ÷ base (pairwise)"
+    row = [len(old), med(old), med(now), pair_ratio(now, old)]
+    note = f"In a git worktree of {rev}, each in a fresh directory."
+    return [record(c.scale, part, title, cols, [row], [note])]
 
 
-def cold1k(work: Path, logs: Path, reps: int, tickers: list) -> dict:
-    out = []
-    for rep in range(reps):
-        r = {"pool_s": pool(work, logs),
-             "h5_s": workflow(work, logs, "h5", *h5(tickers))["seconds"],
-             "default_s": workflow(work, logs, "default")["seconds"],
-             "h5_no_checksums_s": workflow(work, logs, "nock", "--max-checksum-file-size", "0",
-                                           *h5(tickers))["seconds"]}  # fmt: skip
-        out.append(r)
-        progress(f"cold1k {rep + 1}/{reps}: " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))
-    return {"reps": out}
+def cold1k(c) -> list:
+    """1,000 x 5 cold: the work alone, then the workflow three ways, rep by rep."""
+    work = c.root / "cold1k"
+    tickers = h5(core.setup_sheet(work, size(c, 1000), 5))
+    nock = ("--max-checksum-file-size", "0", *tickers)
+    kinds = {  # row label: the run's seconds
+        "the work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)": None,
+        "the workflow, the `.h5` targets": ("h5", *tickers),
+        "the workflow, its default target": ("default",),
+        "the `.h5` targets, `--max-checksum-file-size 0`": ("nock", *nock),
+    }
+
+    def once(args):
+        if not args:
+            return pool(c, work)
+        return core.cold(work, logs(c) / f"{args[0]}.log", *args[1:])["seconds"]
+
+    s = core.interleave({k: lambda a=a: once(a) for k, a in kinds.items()}, c.reps)
+    pool_s = next(iter(s.values()))
+    rows = [[k, *spread(v), pair_ratio(v, pool_s)] for k, v in s.items()]
+    title = "Cold, 1,000 tickers x 5 days: the workflow ÷ the work"
+    cols = "run | median s | min s | max s | ÷ the pool (pairwise)"
+    return [record("batches", "cold1k", title, cols, rows)]
 
 
-def batches(root: Path, part: str, reps: int, n: int = 0) -> dict:
-    """One part of the batches scale; ``n``: a smaller ticker count for every size."""
-    logs = root / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    k1, k2, k10 = (n, 2 * n, 4 * n) if n else (1000, 2000, 10000)
-    if part in ("cold1k", "perticker1k"):
-        work = root / "cold1k"
-        tickers = core.setup_sheet(work, k1, 5)
-        if part == "cold1k":
-            return cold1k(work, logs, reps, tickers)
-        # --config takes every word after it: the targets go first
-        return workflow(work, logs, "perticker", *h5(tickers), "--config", "batch_jobs=false")
-    if part == "big10k":
-        work = root / "big10k"
-        core.setup_sheet(work, k10, 5)
-        r = {"pool": {"seconds": pool(work, logs)}, "cold": workflow(work, logs, "big10k-cold")}
-        r["noop"] = [noop(work, logs / "big10k-noop.log") for _ in range(max(reps, 3))]
-        return r
-    if part == "change2k":
-        work = root / "change2k"
-        tickers = core.setup_sheet(work, k2, 5)
-        stride = max(1, k2 // 40)  # a new batch each time
-        return {"cold": workflow(work, logs, "change2k-cold"),
-                "pairs": changes(work, tickers, max(reps, 5), logs, stride)}  # fmt: skip
-    if part == "main29":
-        return main29(root, logs, reps, BASE["batches"])
-    if part == "schedulers":
-        if not importlib.util.find_spec("snakemake_scheduler_plugin_firstfit"):
-            raise core.BenchError("schedulers needs pip install "
-                                  "snakemake-scheduler-plugin-firstfit==0.1.4")  # fmt: skip
-        work = root / "sched10k"
-        core.setup_sheet(work, k10, 1)
-        return {name: workflow(work, logs, f"sched-{name}", *f) for name, f in SCHEDULERS.items()}
-    if part == "storage":
-        work = root / "s3"
-        core.setup_sheet(work, k1, 5)
-        kinds = {k: (True, ("--config", f"batch_jobs={v}"))
-                 for k, v in (("per_ticker", "false"), ("batched", "true"))}  # fmt: skip
-        return {"pairs": s3_pairs(work, root, logs, reps, kinds)}
-    raise core.BenchError(f"batches has no part {part!r}; its parts: {', '.join(BATCH_PARTS)}")
+def perticker1k(c) -> list:
+    work = c.root / "cold1k"
+    tickers = h5(core.setup_sheet(work, size(c, 1000), 5))
+    # --config takes every word after it: the targets go first
+    r = core.cold(work, logs(c) / "perticker.log", *tickers, "--config", "batch_jobs=false")
+    title = "The 1,000 `.h5` as per-ticker jobs (`batch_jobs: false`)"
+    row = [1, r["seconds"], r["n"], r["peak_mib"]]
+    cols = "runs | seconds | jobs | Snakemake peak MiB"
+    return [record("batches", "perticker1k", title, cols, [row])]
 
 
-def main29_record(scale: str, raw: dict) -> dict:
-    base, now = [p["base"] for p in raw["pairs"]], [p["now"] for p in raw["pairs"]]
-    return record(scale, "main29", f"The default main job (29 x 365, cold) against {raw['base']}",
-                  ["pairs", f"{raw['base']} median s", "now median s", "now ÷ base (pairwise)"],
-                  [[len(base), med(base), med(now), pair_ratio(now, base)]],
-                  [f"In a git worktree of {raw['base']}, each in a fresh directory."])  # fmt: skip
+def big10k(c) -> list:
+    work = c.root / "big10k"
+    core.setup_sheet(work, size(c, 10000), 5)
+    p, r = pool(c, work), core.cold(work, logs(c) / "big10k-cold.log")
+    noops = [core.noop(work, logs(c) / "big10k-noop.log") for _ in range(max(c.reps, 3))]
+    ns, peak = [x["seconds"] for x in noops], med(x["peak_mib"] for x in noops)
+    each = f"no-op (median; each: {', '.join(f'{x:.1f}' for x in ns)})"
+    one = "ONE `snakemake --cores 2`, default target"
+    rows = [["the work alone: one 2-process pool", 1, p, None, None, None]]
+    rows.append([one, 1, r["seconds"], r["n"], r["peak_mib"], r["seconds"] / p])
+    rows.append([each, len(ns), med(ns), 0, peak, None])
+    title = "Cold, 10,000 tickers x 5 days, then the no-op"
+    cols = "run | runs | median s | jobs | Snakemake peak MiB | ÷ the pool (one pair)"
+    return [record("batches", "big10k", title, cols, rows)]
 
 
-def batches_rows(part: str, raw: dict) -> tuple[str, list, list]:
-    """(title, columns, rows) of a batches part."""
-    if part == "cold1k":
-        reps, pool_s = raw["reps"], [r["pool_s"] for r in raw["reps"]]
-        return ("Cold, 1,000 tickers x 5 days: the workflow ÷ the work",
-                ["run", "median s", "min s", "max s", "÷ the pool (pairwise)"],
-                [[label, *spread([r[k] for r in reps]), pair_ratio([r[k] for r in reps], pool_s)]
-                 for k, label in COLD1K.items()])  # fmt: skip
-    if part == "perticker1k":
-        return ("The 1,000 `.h5` as per-ticker jobs (`batch_jobs: false`)",
-                ["runs", "seconds", "jobs", "Snakemake peak MiB"],
-                [[1, raw["seconds"], raw["jobs"], raw["peak_mib"]]])  # fmt: skip
-    if part == "big10k":
-        c, ns, p = raw["cold"], [r["seconds"] for r in raw["noop"]], raw["pool"]["seconds"]
-        return ("Cold, 10,000 tickers x 5 days, then the no-op",
-                ["run", "runs", "median s", "jobs", "Snakemake peak MiB", "÷ the pool (one pair)"],
-                [["the work alone: one 2-process pool", 1, p, None, None, None],
-                 ["ONE `snakemake --cores 2`, default target", 1, c["seconds"], c["jobs"],
-                  c["peak_mib"], c["seconds"] / p],
-                 [f"no-op (median; each: {', '.join(f'{x:.1f}' for x in ns)})", len(ns),
-                  med(ns), 0, med(r["peak_mib"] for r in raw["noop"]), None]])  # fmt: skip
-    if part == "schedulers":
-        return ("Schedulers: 10,000 tickers x 1 day, cold, one run each",
-                ["scheduler", "seconds", "jobs", "Snakemake peak MiB"],
-                [[k, v["seconds"], v["jobs"], v["peak_mib"]] for k, v in raw.items()
-                 if isinstance(v, dict)])  # fmt: skip
-    if part == "storage":
-        p = raw["pairs"]
-        per, bat = ([x[k]["seconds"] for x in p] for k in ("per_ticker", "batched"))
-        return ("Through S3: 1,000 tickers x 5 days, cold, in pairs",
-                ["pairs", "per-ticker jobs median s", "jobs", "batch jobs median s", "jobs",
-                 "batch ÷ per-ticker (pairwise)"],
-                [[len(p), med(per), p[0]["per_ticker"]["jobs"], med(bat), p[0]["batched"]["jobs"],
-                  pair_ratio(bat, per)]])  # fmt: skip
-    raise core.BenchError(f"no records for batches part {part!r}")
+def change2k(c) -> list:
+    work, n = c.root / "change2k", size(c, 2000)
+    tickers = core.setup_sheet(work, n, 5)
+    r = core.cold(work, logs(c) / "change2k-cold.log")
+    pairs = changes(c, work, tickers, max(c.reps, 5), stride=max(1, n // 40))  # a new batch each
+    note = f"The cold run before: {r['seconds']:.0f} s, {r['n']} jobs."
+    return [changes_record("batches", "change2k", 2000, pairs, [note], target=False)]
 
 
-def batches_records(part: str, raw: dict) -> list:
-    notes = [raw["note"]] if raw.get("note") else []
-    if part == "main29":
-        return [main29_record("batches", raw)]
-    if part == "change2k":
-        c = raw["cold"]
-        rec = changes_record("batches", part, 2000, raw["pairs"], target=False)
-        rec["notes"] = [f"The cold run before: {c['seconds']:.0f} s, {c['jobs']} jobs.",
-                        *rec["notes"], *notes]  # fmt: skip
-        return [rec]
-    return [record("batches", part, *batches_rows(part, raw), notes)]
+def schedulers(c) -> list:
+    if not importlib.util.find_spec("snakemake_scheduler_plugin_firstfit"):
+        raise core.BenchError("schedulers needs pip install " + FIRSTFIT)
+    work = c.root / "sched10k"
+    core.setup_sheet(work, size(c, 10000), 1)
+    rows = []
+    for name, flags in SCHEDULERS.items():
+        r = core.cold(work, logs(c) / f"sched-{name}.log", *flags)
+        rows.append([name, r["seconds"], r["n"], r["peak_mib"]])
+    title = "Schedulers: 10,000 tickers x 1 day, cold, one run each"
+    cols = "scheduler | seconds | jobs | Snakemake peak MiB"
+    return [record("batches", "schedulers", title, cols, rows)]
+
+
+def batches_storage(c) -> list:
+    work = c.root / "s3"
+    core.setup_sheet(work, size(c, 1000), 5)
+    kinds = {"per_ticker": (True, ("--config", "batch_jobs=false"))}
+    kinds["batched"] = (True, ("--config", "batch_jobs=true"))
+    p = s3_pairs(c, work, kinds)
+    per, bat = ([x["seconds"] for x in p[k]] for k in kinds)
+    jobs = [p[k][0]["jobs"] for k in kinds]
+    row = [c.reps, med(per), jobs[0], med(bat), jobs[1], pair_ratio(bat, per)]
+    title = "Through S3: 1,000 tickers x 5 days, cold, in pairs"
+    cols = (
+        "pairs | per-ticker jobs median s | jobs | batch jobs median s | jobs | batch ÷ per-ticker "
+        "(pairwise)"
+    )
+    return [record("batches", "storage", title, cols, [row])]
 
 
 def next_weekday(day: dt.date) -> dt.date:
@@ -217,100 +191,110 @@ def _rewrite(paths: tuple) -> None:
         os.replace(tmp, src)
 
 
-def nightly(root: Path, part: str, a) -> dict:
-    """One part of the nightly scale (a: the options: tickers, days, freq, nights, reps)."""
-    sys.path.insert(0, str(ROOT / "tests"))  # the fakes, as the tests import them
+@contextmanager
+def polygon(c, fresh: bool):
+    """While the tests' fake Polygon serves c.tickers (2,000) x c.days (365): (night, the last
+    day run, the cold run or None), night(end, name, **config) one run to ``end``. A cold run
+    first when ``fresh`` or when none was made yet; else one past the last night run."""
+    core.tests_support()  # the fakes, as the tests import them
+    import pandas as pd  # the freq string, as the workflow reads it
+    import yaml
     from support.fake_polygon import Fake
     from support.fakekit import serving
 
-    logs, work = root / "logs", root / "nightly"
-    logs.mkdir(parents=True, exist_ok=True)
-    if part == "main29":
-        return main29(root, logs, a.reps, BASE["nightly"])
-    if part not in NIGHTLY_PARTS:
-        raise core.BenchError(f"nightly has no part {part!r}; parts: {', '.join(NIGHTLY_PARTS)}")
-    import pandas as pd  # the freq string, as the workflow reads it
-
-    bars = 8 * 3600 / pd.Timedelta(a.freq).total_seconds()
-    core.check_disk(root, a.tickers * a.days * bars * 130 * 1.5 + 10e9)  # ~172 B a bar, + slack
-    names = core.sheet_names(a.tickers)
-    tickers = [t.upper() for t in names]  # the fake's two endpoints agree
+    c.tickers, c.days, work = c.tickers or 2000, c.days or 365, c.root / "nightly"
+    bars = 8 * 3600 / pd.Timedelta(c.freq).total_seconds()
+    core.check_disk(c.root, c.tickers * c.days * bars * 130 * 1.5 + 10e9)  # ~172 B a bar, + slack
+    names = core.sheet_names(c.tickers)
     fake = Fake(market=[t.lower() for t in names])
+    c.names = [t.upper() for t in names]  # the fake's two endpoints agree
 
-    def night(server, end: dt.date, name: str, bulk=True, periods=True) -> dict:
+    def night(end: dt.date, name: str, bulk=True, periods=True) -> dict:
         source = {"provider": "polygon", "base_url": server.base, "end": end.isoformat()}
         source |= {"key_env": next(iter(Fake.env)), "bulk": bulk, "requests_per_minute": 10**6}
-        core.write_config(work, {"tickers": "config/tickers.txt", "source": source,
-                                 "synth": {"days": a.days, "freq": a.freq},
-                                 "periods": periods})  # fmt: skip
+        config = {"tickers": "config/tickers.txt", "source": source, "periods": periods}
+        core.write_config(work, config | {"synth": {"days": c.days, "freq": c.freq}})
         calls, grouped = fake.calls, fake.bulk_calls
-        r = snakemake(work, 2, logs / f"nightly-{name}.log", env={**os.environ, **Fake.env})
-        out = {"end": end.isoformat(), "seconds": r["seconds"], "jobs": r["jobs"],
-               "per_ticker_requests": fake.calls - calls, "grouped_requests": fake.bulk_calls
-               - grouped, "job_seconds": core.benchmark_seconds(work)}  # fmt: skip
-        progress(f"{name} (to {out['end']}): {r['seconds']:.1f} s")
-        return out
+        r = snakemake(work, 2, logs(c) / f"nightly-{name}.log", env={**os.environ, **Fake.env})
+        progress(f"{name} (to {end}): {r['seconds']:.1f} s")
+        r["end"], r["job_seconds"] = end.isoformat(), core.benchmark_seconds(work)
+        r["per_ticker_requests"], r["grouped_requests"] = (
+            fake.calls - calls,
+            fake.bulk_calls - grouped,
+        )
+        return r
 
     with serving(fake) as server:
-        end = dt.date.fromisoformat(END)
-        first = None
-        if part == "update" or not (work / "config" / "config.yaml").exists():
+        end, first = dt.date.fromisoformat(END), None
+        if fresh or not (work / "config" / "config.yaml").exists():
             shutil.rmtree(work, ignore_errors=True)
-            (work / "config").mkdir(parents=True)
-            (work / "config" / "tickers.txt").write_text("".join(f"{t}\n" for t in tickers))
-            first = night(server, end, "cold")
+            sheet = "".join(f"{t}\n" for t in c.names)
+            core.write_if_changed(work / "config" / "tickers.txt", sheet)
+            first = night(end, "cold")
         else:  # after update: one weekday past its last night
-            import yaml
-
             config = yaml.safe_load((work / "config/config.yaml").read_text())
             end = dt.date.fromisoformat(config["source"]["end"])
-        if part == "update_nobulk":
-            r = night(server, next_weekday(end), "nobulk", bulk=False)
-            if r["per_ticker_requests"] > a.tickers or r["grouped_requests"]:
-                raise core.BenchError(f"bulk: false asked more than one range per ticker: {r}")
-            return {"tickers": a.tickers, "cold": first, "night": r}
-        nights = []
-        for i in range(a.nights):
+        yield night, end, first
+
+
+def update(c) -> list:
+    """A cold run, --nights nights, the same night again without periods, and the floor."""
+    with polygon(c, fresh=True) as (night, end, cold):
+        runs = [("cold", cold)]
+        for i in range(c.nights):
             end = next_weekday(end)
-            nights.append(night(server, end, f"night{i + 1}"))
-        whole = night(server, next_weekday(end), "whole", periods=False)
+            runs.append((f"night {i + 1}", night(end, f"night{i + 1}")))
+        whole = night(next_weekday(end), "whole", periods=False)
+        runs.append(("the same night, `periods: false`", whole))
     from multiprocessing import Pool
 
-    t0 = time.perf_counter()
+    work, t0 = c.root / "nightly", time.perf_counter()
     with Pool(2) as p:
-        p.map(_rewrite, [(work / f"results/json/{t}.json", work / f"results/hdf5/{t}.h5")
-                         for t in tickers], chunksize=50)  # fmt: skip
-    return {"tickers": a.tickers, "days": a.days, "freq": a.freq, "cold": first,
-            "nights": nights, "night_without_periods": whole,
-            "rewrite_seconds": time.perf_counter() - t0}  # fmt: skip
+        files = [(work / f"results/json/{t}.json", work / f"results/hdf5/{t}.h5") for t in c.names]
+        p.map(_rewrite, files, chunksize=50)
+    floor, cold = time.perf_counter() - t0, cold["seconds"]
+    rules, rows = ("synthesize", "convert", "download"), []
+    for name, r in runs:
+        x = [r["end"], r["seconds"], r["seconds"] / cold, r["per_ticker_requests"]]
+        rows.append([name, *x, r["grouped_requests"], *(r["job_seconds"].get(k) for k in rules)])
+    what = "floor: rewrite every JSON and HDF5 (read, write, fsync; 2 processes)"
+    rows.append([what, None, floor, floor / cold, *[None] * 5])
+    ratio = med(r["seconds"] for _, r in runs[1:-1]) / cold
+    note = (
+        f"Median night ÷ cold: **{ratio:.2f}x** (one run, the nights side by side with its cold "
+        "run). Job seconds: the Snakemake benchmarks of each rule's jobs, batches summed."
+    )
+    title = f"Nightly update: {c.tickers:,} tickers x {c.days} days, {c.freq} bars"
+    cols = "run | to | seconds | ÷ cold | per-ticker requests | grouped requests | "
+    cols += " | ".join(f"job s {k}" for k in rules)
+    return [record("nightly", "update" + c.tag, title, cols, rows, [note])]
 
 
-def nightly_records(part: str, raw: dict) -> list:
-    if part == "main29":
-        return [main29_record("nightly", raw)]
-    if part.startswith("update_nobulk"):
-        n = raw["night"]
-        cold = raw["cold"]["seconds"] if raw.get("cold") else None
-        return [record("nightly", part, f"A night with `source.bulk: false`, {raw['tickers']:,} "
-                       "tickers", ["night seconds", "per-ticker requests", "grouped requests",
-                                   "cold s (same run)"],
-                       [[n["seconds"], n["per_ticker_requests"], n["grouped_requests"], cold]],
-                       ["Each ticker asks its own range; after `update` in the same work "
-                        "directory (no cold run of its own) unless it ran alone."])]  # fmt: skip
-    cold = raw["cold"]
-    runs = [("cold", cold), *((f"night {i + 1}", n) for i, n in enumerate(raw["nights"])),
-            ("the same night, `periods: false`", raw["night_without_periods"])]  # fmt: skip
-    rules = ("synthesize", "convert", "download")
-    rows = [[name, r["end"], r["seconds"], r["seconds"] / cold["seconds"],
-             r["per_ticker_requests"], r["grouped_requests"],
-             *(r["job_seconds"].get(k) for k in rules)] for name, r in runs]  # fmt: skip
-    rows.append(["floor: rewrite every JSON and HDF5 (read, write, fsync; 2 processes)", None,
-                 raw["rewrite_seconds"], raw["rewrite_seconds"] / cold["seconds"], None, None,
-                 None, None, None])  # fmt: skip
-    ratio = med(n["seconds"] for n in raw["nights"]) / cold["seconds"]
-    return [record("nightly", part, f"Nightly update: {raw['tickers']:,} tickers x {raw['days']} "
-                   f"days, {raw['freq']} bars", ["run", "to", "seconds", "÷ cold",
-                   "per-ticker requests", "grouped requests", *(f"job s {k}" for k in rules)],
-                   rows, [f"Median night ÷ cold: **{ratio:.2f}x** (one run, the nights side by "
-                          "side with its cold run). Job seconds: the Snakemake benchmarks of "
-                          "each rule's jobs, batches summed."])]  # fmt: skip
+def update_nobulk(c) -> list:
+    """One night with `source.bulk: false`, after update's nights (or a cold run of its own)."""
+    with polygon(c, fresh=False) as (night, end, cold):
+        r = night(next_weekday(end), "nobulk", bulk=False)
+    if r["per_ticker_requests"] > c.tickers or r["grouped_requests"]:
+        raise core.BenchError(f"bulk: false asked more than one range per ticker: {r}")
+    row = [r["seconds"], r["per_ticker_requests"], r["grouped_requests"], cold and cold["seconds"]]
+    title = f"A night with `source.bulk: false`, {c.tickers:,} tickers"
+    cols = "night seconds | per-ticker requests | grouped requests | cold s (same run)"
+    note = (
+        "Each ticker asks its own range; after `update` in the same work directory (no cold run "
+        "of its own) unless it ran alone."
+    )
+    return [record("nightly", "update_nobulk" + c.tag, title, cols, [row], [note])]
+
+
+SCALES = {
+    "batches": {
+        "cold1k": cold1k,
+        "perticker1k": perticker1k,
+        "big10k": big10k,
+        "change2k": change2k,
+        "main29": main29,
+        "schedulers": schedulers,
+        "storage": batches_storage,
+    },
+    "nightly": {"update": update, "update_nobulk": update_nobulk, "main29": main29},
+}
