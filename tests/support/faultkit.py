@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from support.workflow import SNAKEFILE, snakemake, write_config
+from support.workflow import SNAKEFILE, not_in_fast_tier, snakemake, write_config
 
 STAGES = {
     "quotes": "resources/quotes/{t}.csv",
@@ -163,6 +163,7 @@ def read_only(path: Path) -> Iterator[Path]:
 
 
 def start(workdir: Path, *args: str) -> subprocess.Popen:
+    not_in_fast_tier()
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
     return subprocess.Popen(
         [*cmd, "--cores", "2", *args],

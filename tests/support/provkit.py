@@ -13,7 +13,7 @@ from stockflow.runlog import joblog
 from stockflow.sources import http
 
 from support.fakekit import KEY, serving
-from support.workflow import SNAKEFILE
+from support.workflow import SNAKEFILE, not_in_fast_tier
 
 START, END = dt.date(2024, 1, 2), dt.date(2024, 3, 28)
 FAST = ["--retries", "2", "--backoff", "0", "--connect-timeout", "2", "--read-timeout", "5"]
@@ -89,6 +89,7 @@ def config_for(name: str, base: str, tickers: list[str], **source) -> dict:
 
 def run(workdir, env: dict, *args: str) -> subprocess.CompletedProcess:
     """A real Snakemake run with ``env`` (a provider's key variables) in its environment."""
+    not_in_fast_tier()
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
     cmd += ["--cores", "2", *args]
     full_env = {k: v for k, v in os.environ.items() if k not in env}

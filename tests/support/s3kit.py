@@ -4,7 +4,7 @@ import itertools
 import subprocess
 import sys
 
-from support.workflow import SNAKEFILE
+from support.workflow import SNAKEFILE, not_in_fast_tier
 
 _runs = itertools.count()
 
@@ -17,6 +17,7 @@ def fresh_prefix(name: str) -> str:
 def snakemake_s3(
     workdir, s3, prefix, *args, check=True, env=None, profile="s3", bucket="stockflow", timeout=900
 ):
+    not_in_fast_tier()
     cmd = [
         sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir),
         "--cores", "2", "--profile", str(SNAKEFILE.parent / "profiles" / profile),

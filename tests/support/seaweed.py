@@ -98,6 +98,9 @@ class SeaweedS3:
         )
 
     def start(self) -> None:
+        from support.workflow import not_in_fast_tier
+
+        not_in_fast_tier("the S3 server")
         p = self.port
         cmd = [
             weed_binary(), "server", f"-dir={self.data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",

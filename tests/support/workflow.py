@@ -1,6 +1,7 @@
 """Real Snakemake runs in temporary work directories, and what the tests read from them."""
 
 import concurrent.futures
+import os
 import re
 import shutil
 import subprocess
@@ -12,6 +13,17 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
+# Set by conftest.py while a plain pytest (the fast tier) runs: it starts no workflow.
+FAST_TIER_ENV = "STOCKFLOW_FAST_TIER"
+
+
+def not_in_fast_tier(what: str = "Snakemake") -> None:
+    """Fail a fast-tier test that is about to start the workflow: it belongs to the full suite."""
+    if os.environ.get(FAST_TIER_ENV):
+        raise AssertionError(
+            f"this test starts {what}: mark it workflow (or slurm, storage, root); "
+            "a plain pytest is the fast tier, which runs no workflow"
+        )
 
 
 def write_config(workdir: Path, **overrides) -> Path:
@@ -37,6 +49,7 @@ def copy_run(src: Path, dst: Path) -> Path:
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    not_in_fast_tier()
     cmd = [
         sys.executable,
         "-m",
