@@ -86,11 +86,11 @@ def fault_ledger(request) -> FaultLedger:
 def pytest_terminal_summary(terminalreporter, config):
     left_out = config.stash.get(_LEFT_OUT, 0)
     if left_out:
-        terminalreporter.write_sep(
-            "-",
+        terminalreporter.write_line(
             f"fast tier: {left_out} tests of the full suite left out (marked "
             f"{'/'.join(FULL_ONLY)}: real Snakemake runs, SLURM, S3, root mounts); "
             "run everything with: pytest --full",
+            yellow=True,
         )
     rows = config.stash.get(_FAULTS, [])
     if not rows:
