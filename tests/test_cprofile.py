@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from stockflow import StockflowError, cli, cprofile_merge
-from support.workflow import jobs_run, snakemake, write_config
+from support.workflow import jobs_run, ran, snakemake, write_config
 
 STAGES = ("download", "synthesize", "convert")
 
@@ -109,10 +109,6 @@ def test_a_failing_stage_keeps_its_error_and_writes_no_profile(tmp_path, monkeyp
 # --- the workflow -------------------------------------------------------------------------
 
 
-def data_jobs(proc) -> set:
-    return {job for job in jobs_run(proc.stderr) if job[0] != "all"}
-
-
 @pytest.mark.workflow
 def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_path):
     tickers = ["aapl", "ibm", "ge"]
@@ -124,7 +120,7 @@ def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_
     on = snakemake(tmp_path)
     # The data jobs run again (to be profiled), plus one merge per rule; and, since the data
     # were rewritten, the report's charts, inventory and benchmark plots.
-    assert data_jobs(on) == {
+    assert ran(on) == {
         *((rule, t) for rule in STAGES for t in tickers),
         ("cprofile_merge", None),
         ("shard", None),
