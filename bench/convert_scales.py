@@ -1,9 +1,8 @@
-"""The `default`, `full` and `big` scales: the convert contenders on JSON lines the workflow
-made, the lesson's data preparation against synthesize, a cold run and no-ops, one file over
-1 GB within a 512 MB budget."""
+"""The `default`, `full` and `big` scales (bench/README.md)."""
 
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 
 import core
@@ -43,23 +42,10 @@ def stem(path: str) -> str:
     return Path(path).name[: -len(".json")]
 
 
-def interleave(runners: dict, c, outputs: dict, tag: str) -> dict:
-    """Every runner ({key: (fresh out dir, log) -> Run}) once per rep, in order; the .h5 files
-    each leaves ({key: count}) counted, and outputs deleted and synced, off the clock."""
-
-    def once(key):
-        out = c.root / "out" / key
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        os.sync()  # earlier writes must not be flushed on this contender's clock
-        r = runners[key](out, c.root / "logs" / f"{key}.log")
-        if len(list(out.glob("*.h5"))) != outputs.get(key, 0):
-            raise core.BenchError(f"{key} did not leave {outputs.get(key, 0)} .h5 files in {out}")
-        shutil.rmtree(out, ignore_errors=True)
-        progress(f"{tag}: {key} {r.seconds:.2f} s")
-        return r
-
-    return core.interleave({key: lambda key=key: once(key) for key in runners}, c.reps, tag)
+def interleave(runners: dict, c, made: dict, tag: str) -> dict:
+    """Every runner ({key: (fresh out dir, log) -> Run}) once per rep, in order."""
+    go = {k: lambda out, k=k: runners[k](out, c.root / "logs" / f"{k}.log") for k in runners}
+    return core.interleave(go, c.reps, tag, c.root / "out", made)
 
 
 def make_data(c) -> tuple[Path, list[str]]:
@@ -83,21 +69,15 @@ def convert_runners(files: list[str], ref: str, data: Path, cores: int) -> dict:
     def cmd(*argv):
         return lambda out, log: run([a.format(out=out) for a in argv], log)
 
-    def procs(n):
-        def go(out: Path, log: Path) -> core.Run:
-            return core.run_n_at_a_time([[*sf, f, f"{out}/{stem(f)}.h5"] for f in files], n, log)
+    def procs(n: int, out: Path, log: Path) -> core.Run:  # one process per file, n at a time
+        return core.run_n_at_a_time([[*sf, f, f"{out}/{stem(f)}.h5"] for f in files], n, log)
 
-        return go
-
-    def inproc(threads):
-        def go(out: Path, log: Path) -> core.Run:
-            argv = ["convert", "--threads", str(threads), str(out), *files]
-            r = run([PY, str(core.INPROC), *argv], log)
-            r.extra["process_s"] = r.seconds
-            r.seconds = sum(r.extra["per_file_s"].values())  # imports excluded
-            return r
-
-        return go
+    def inproc(threads: int, out: Path, log: Path) -> core.Run:
+        argv = ["convert", "--threads", str(threads), str(out), *files]
+        r = run([PY, str(core.INPROC), *argv], log)
+        r.extra["process_s"] = r.seconds
+        r.seconds = sum(r.extra["per_file_s"].values())  # imports excluded
+        return r
 
     def snakemake(out: Path, log: Path) -> core.Run:
         shutil.rmtree(data / "results" / "hdf5", ignore_errors=True)
@@ -119,10 +99,10 @@ def convert_runners(files: list[str], ref: str, data: Path, cores: int) -> dict:
         "lesson_loop": cmd(*lesson, *files),
         "lesson_executor": cmd(*lesson, *files, "--map", "executor"),
         "lesson_pool": cmd(*lesson, *files, "--map", "pool"),
-        "sf_proc_seq": procs(1),
-        "sf_proc_par": procs(cores),
-        "sf_inproc": inproc(1),
-        "sf_inproc_t2": inproc(2),
+        "sf_proc_seq": partial(procs, 1),
+        "sf_proc_par": partial(procs, cores),
+        "sf_inproc": partial(inproc, 1),
+        "sf_inproc_t2": partial(inproc, 2),
         "sf_jobs": cmd(*pool, "--jobs", str(cores), "--outdir", "{out}", *files),
         "snakemake": snakemake,
     }
@@ -193,18 +173,9 @@ def convert(c) -> list:
         "rep). The lesson's are the per-file times of its loop."
     )
     title = f"One file: `{Path(ref).name}` ({ref_mib:.1f} MiB)"
-    return [
-        record(
-            c.scale,
-            "convert",
-            f"Convert stage: {len(sizes)} files",
-            STAGE_COLS,
-            stage,
-            notes,
-            targets,
-        ),
-        record(c.scale, "convert", title, ONE_COLS, one, [one_note]),
-    ]
+    whole = f"Convert stage: {len(sizes)} files"
+    stage_record = record(c.scale, "convert", whole, STAGE_COLS, stage, notes, targets)
+    return [stage_record, record(c.scale, "convert", title, ONE_COLS, one, [one_note])]
 
 
 def prep(c) -> list:
@@ -220,15 +191,12 @@ def prep(c) -> list:
     argv["lesson_prep"] += ["--tmpdir", "{out}/csv"]
     argv["synthesize"] = [PY, "-m", "stockflow.synthesize", ticker, str(quotes), json_]
 
-    def go(key):
-        def one(out: Path, log: Path) -> core.Run:
-            r = run([*(a.format(out=out) for a in argv[key]), "--days", str(c.days)], log)
-            r.extra["json_mib"] = (out / f"{ticker}.json").stat().st_size / MIB
-            return r
+    def go(key: str, out: Path, log: Path) -> core.Run:
+        r = run([*(a.format(out=out) for a in argv[key]), "--days", str(c.days)], log)
+        r.extra["json_mib"] = (out / f"{ticker}.json").stat().st_size / MIB
+        return r
 
-        return one
-
-    runs = interleave({k: go(k) for k in argv}, c, {}, "prep")
+    runs = interleave({k: partial(go, k) for k in argv}, c, {}, "prep")
     lesson = [r.seconds for r in runs["lesson_prep"]]
     labels = {
         "lesson_prep": "lesson: generate_day -> CSV per day -> json.dump",
@@ -264,11 +232,7 @@ def workflow(c) -> list:
         job_s.append(sum(core.benchmark_seconds(work).values()))
         wall_in.append(core.elapsed(logs / "cold.log"))
         progress(f"cold run {rep + 1}/{c.reps}: {cold[-1]:.1f} s, {sum(stats.values())} jobs")
-    noop = []
-    for _ in range(max(5, c.reps)):
-        noop.append(run(snakemake_cmd(work, c.cores), logs / "noop.log").seconds)
-        if "Nothing to be done" not in (logs / "noop.log").read_text(errors="replace"):
-            raise core.BenchError(f"the rerun after a complete run did some work: {logs}/noop.log")
+    noop = [core.noop(work, logs / "noop.log", c.cores)["seconds"] for _ in range(max(5, c.reps))]
     n, jobs, x = len(names), sum(stats.values()), med(noop)
     first = f"cold run (`snakemake --cores {c.cores}` from nothing), {c.reps} runs"
     rows = [[first, *core.spread(cold), jobs, med(cold) / jobs, med(job_s)]]

@@ -103,23 +103,29 @@ def run_n_at_a_time(cmds: list[list[str]], n: int, log: Path) -> Run:
                 proc = subprocess.Popen(pending.pop(0), stdout=subprocess.DEVNULL, stderr=err)
                 running[proc.pid] = proc
             pid, status, usage = os.wait4(-1, 0)
-            if pid not in running:
-                continue
-            proc = running.pop(pid)
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here
-            cmd = proc.args
-            if os.waitstatus_to_exitcode(status):
-                raise BenchError(f"exit {status}: {shlex.join(cmd)}\n  see {log}")
-            peak = max(peak, usage.ru_maxrss / 1024)
+            if proc := running.pop(pid, None):
+                proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here
+                if code:
+                    raise BenchError(f"exit {code}: {shlex.join(proc.args)}\n  see {log}")
+                peak = max(peak, usage.ru_maxrss / 1024)
     return Run(time.perf_counter() - t0, peak)
 
 
-def interleave(kinds: dict, reps: int, tag: str = "pairs") -> dict:
-    """Each of ``kinds`` ({name: () -> x}) once per rep, in order, rep after rep: {name: [x]}."""
+def interleave(kinds: dict, reps: int, tag: str = "pairs", fresh_dir=None, made=None) -> dict:
+    """Each of ``kinds`` ({name: () -> x}) once per rep, in order: {name: [x]}. With ``fresh_dir``,
+    each gets an empty fresh_dir/name (off the clock) and must leave made[name] .h5 files (or 0)."""
     out = {name: [] for name in kinds}
     for rep in range(reps):
         for name, go in kinds.items():
-            out[name].append(go())
+            if fresh := fresh_dir and fresh_dir / name:
+                shutil.rmtree(fresh, ignore_errors=True)
+                fresh.mkdir(parents=True)
+                os.sync()  # earlier writes must not be flushed on this one's clock
+            out[name].append(go(fresh) if fresh else go())
+            if fresh:
+                if (n := len(list(fresh.glob("*.h5")))) != (want := (made or {}).get(name, 0)):
+                    raise BenchError(f"{name} left {n} .h5 files in {fresh}, not {want}")
+                shutil.rmtree(fresh, ignore_errors=True)
         progress(f"{tag} rep {rep + 1}/{reps} done")
     return out
 
@@ -150,12 +156,8 @@ def machine() -> dict:
         with suppress(OSError):
             for key, _, value in (ln.partition(":") for ln in Path(path).read_text().splitlines()):
                 info.setdefault(key.strip(), value.strip())
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+    have = {d.metadata["Name"].lower(): d.version for d in importlib.metadata.distributions()}
+    versions = {name: have.get(name, "not installed") for name in PACKAGES}
     return {
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": info.get("model name") or platform.processor() or "unknown",
@@ -185,8 +187,7 @@ def elapsed(log: Path) -> float:
 
 
 def benchmark_seconds(workdir: Path) -> dict[str, float]:
-    """The 's' column of every job's Snakemake benchmark file, summed per rule (a batch rule
-    `download_batch0003` into `download`)."""
+    """The 's' column of every job's Snakemake benchmark, summed per rule (batch rules included)."""
     out: dict[str, float] = {}
     for path in workdir.glob("benchmarks/**/*.tsv"):
         rule = re.sub(r"_batch\d+$", "", path.parent.name)
@@ -208,8 +209,7 @@ def watch_peak(pid: int, peak: list, stop: threading.Event) -> None:
 
 
 def snakemake(workdir: Path, cores: int, log: Path, *extra: str, env=None, cmd=None) -> dict:
-    """One Snakemake run: wall seconds, Snakemake's own peak RSS (not its jobs'), job stats and
-    their sum (n)."""
+    """One Snakemake run: wall seconds, its own peak RSS (not its jobs'), job stats, their sum n."""
     cmd = cmd or snakemake_cmd(workdir, cores, *extra)
     with open(log, "wb") as out:
         t0 = time.perf_counter()
@@ -314,10 +314,8 @@ def check_disk(path: Path, need: float, have: float = 0) -> None:
     """Stop before a scale fills the disk: ``need`` bytes, ``have`` of them already there."""
     path.mkdir(parents=True, exist_ok=True)
     if (free := shutil.disk_usage(path).free) + have < need:
-        raise BenchError(
-            f"this needs ~{need / 1e9:.0f} GB under {path}; {free / 1e9:.1f} GB "
-            f"free (+{have / 1e9:.1f} GB there already): pass another --workdir"
-        )
+        msg = f"this needs ~{need / 1e9:.0f} GB under {path}; {free / 1e9:.1f} GB free "
+        raise BenchError(msg + f"(+{have / 1e9:.1f} GB there already): pass another --workdir")
 
 
 def tests_support():

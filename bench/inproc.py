@@ -1,13 +1,9 @@
-"""stockflow's own code in one process, no Snakemake (a child of the harness).
+"""stockflow's own code in one process, no Snakemake (a child of the harness; bench/README.md).
 
-    python bench/inproc.py convert [--threads N] OUTDIR FILE.json...   # seconds per file
-    python bench/inproc.py pool WORKDIR OUTDIR [--processes 2]          # the work alone
+python bench/inproc.py convert --threads N OUTDIR FILE.json...   # seconds per file
+python bench/inproc.py pool WORKDIR OUTDIR                        # the work alone, 2 processes
+"""
 
-convert times each ``convert_file`` call after every import. pool runs every ticker of WORKDIR's
-config through download, synthesize and convert, stage by stage, each call the stage's ``main``
-with its job's arguments (stockflow.config.stageargs), in one pool of processes."""
-
-import argparse
 import importlib
 import json
 import os
@@ -25,18 +21,18 @@ from stockflow.config import stageargs, tickers  # noqa: E402
 from stockflow.registry import HDF5, JSONL, QUOTES  # noqa: E402
 
 
-def convert(a) -> int:
+def convert(outdir: str, files: list[str], threads: int) -> int:
     import pandas  # noqa: F401  (every import before the clock starts)
     import pyarrow.json  # noqa: F401
     import stockflow.convert
     import tables  # noqa: F401
 
-    os.makedirs(a.outdir, exist_ok=True)
+    os.makedirs(outdir, exist_ok=True)
     seconds = {}
-    for src in a.files:
-        out = os.path.join(a.outdir, os.path.basename(src)[: -len(".json")] + ".h5")
+    for src in files:
+        out = os.path.join(outdir, os.path.basename(src)[: -len(".json")] + ".h5")
         t0 = time.perf_counter()
-        stockflow.convert.convert_file(src, out, threads=a.threads)
+        stockflow.convert.convert_file(src, out, threads=threads)
         seconds[src] = time.perf_counter() - t0
     json.dump({"per_file_s": seconds}, sys.stdout)
     return 0
@@ -73,40 +69,30 @@ def _quiet(log: str) -> None:
     os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)
 
 
-def _call(job: tuple[str, list[str]]) -> int:
-    module, argv = job
-    return cli.run(importlib.import_module(f"stockflow.{module}").main, argv)
+def _call(job: tuple[str, list[str]]) -> int:  # (module, argv)
+    return cli.run(importlib.import_module(f"stockflow.{job[0]}").main, job[1])
 
 
-def pool(a) -> int:
-    os.chdir(a.workdir)  # relative source paths in the config are the work directory's
+def pool(workdir: str, outdir: str) -> int:
+    """Every ticker of WORKDIR's config, stage by stage, each call the stage's ``main`` with its
+    job's arguments (stockflow.config.stageargs), in one pool of 2 processes."""
+    out = Path(outdir).resolve()
+    os.chdir(workdir)  # relative source paths in the config are the work directory's
     cfg = config_of(Path("."))
     names = tickers.load(cfg["tickers"])
     for template in (QUOTES, JSONL, HDF5):
-        (a.outdir / os.path.dirname(template)).mkdir(parents=True, exist_ok=True)
-    log = str(a.outdir / "pool.log")
-    failed = 0
-    with ProcessPoolExecutor(a.processes, initializer=_quiet, initargs=(log,)) as workers:
-        for stage in commands(cfg, names, a.outdir):
+        (out / os.path.dirname(template)).mkdir(parents=True, exist_ok=True)
+    log, failed = str(out / "pool.log"), 0
+    with ProcessPoolExecutor(2, initializer=_quiet, initargs=(log,)) as workers:
+        for stage in commands(cfg, names, out):
             failed += sum(workers.map(_call, stage, chunksize=8))
     print(f"{len(names)} tickers, {failed} failed calls (their errors: {log})", file=sys.stderr)
     return 1 if failed else 0
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python bench/inproc.py", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("convert")
-    c.add_argument("--threads", type=int, default=1)
-    c.add_argument("outdir")
-    c.add_argument("files", nargs="+")
-    w = sub.add_parser("pool")
-    w.add_argument("workdir", type=Path)
-    w.add_argument("outdir", type=Path)
-    w.add_argument("--processes", type=int, default=2)
-    a = p.parse_args(argv)
-    return convert(a) if a.cmd == "convert" else pool(a)
+def main(cmd: str, *argv: str) -> int:  # the usage above
+    return pool(*argv) if cmd == "pool" else convert(argv[2], list(argv[3:]), int(argv[1]))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(*sys.argv[1:]))

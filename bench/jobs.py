@@ -1,31 +1,22 @@
-"""The `batches` and `nightly` scales. batches: batch jobs at 1,000-10,000 tickers against the
-work alone (`bench/inproc.py pool`), per-ticker jobs, reruns, schedulers (firstfit: `pip install
-FIRSTFIT`), S3. nightly: against the tests' fake Polygon on
-loopback, at 5-minute bars (1-minute bars at 2,000 x 365 would need ~62 GB). main29 (both): the
-main job against the commit before the feature, in a git worktree. --tickers N measures batches
-at N, 2N and 4N tickers instead of 1,000, 2,000 and 10,000."""
+"""The `batches` and `nightly` scales (bench/README.md). --tickers N measures batches at N, 2N
+and 4N tickers instead of 1,000, 2,000 and 10,000."""
 
 import datetime as dt
-import importlib.util
 import os
 import shutil
 import subprocess
 import time
 from contextlib import contextmanager
+from functools import partial
+from multiprocessing import Pool
 from pathlib import Path
 
 import core
 from core import ROOT, med, pair_ratio, progress, record, snakemake, spread
-from market import changes, changes_record, logs, s3_pairs
+from market import changes, changes_record, in_pairs, logs
 
-BASE = {"batches": "d6dbcdc", "nightly": "9b17e9f"}  # before batch jobs; before periods
+BASE = "9b17e9f"  # nightly main29: the commit before periods
 END = "2025-06-05"  # a Thursday, long past: the fake's days are kept for good
-FIRSTFIT = "snakemake-scheduler-plugin-firstfit==0.1.4"
-SCHEDULERS = {
-    "greedy": ["--scheduler", "greedy"],
-    "firstfit": ["--scheduler", "firstfit"],
-    "subsample100": ["--scheduler", "greedy", "--scheduler-subsample", "100"],
-}
 
 
 def size(c, n: int) -> int:
@@ -42,64 +33,55 @@ def pool(c, work: Path) -> float:
     out = work / "pool-out"
     shutil.rmtree(out, ignore_errors=True)
     os.sync()
-    seconds = core.run(
-        [core.PY, str(core.INPROC), "pool", str(work), str(out)], logs(c) / "pool.log"
-    )
-    seconds = seconds.seconds
+    r = core.run([core.PY, str(core.INPROC), "pool", str(work), str(out)], logs(c) / "pool.log")
     shutil.rmtree(out, ignore_errors=True)
-    return seconds
+    return r.seconds
 
 
 def main29(c) -> list:
-    """29 x 365 cold, this tree against the commit before the feature (a git worktree)."""
-    rev, base = BASE[c.scale], c.root / "base-tree"
+    """29 x 365 cold, this tree against the commit before periods (a git worktree)."""
+    rev, base = BASE, c.root / "base-tree"
     if not base.exists():
         cmd = ["git", "worktree", "add", "--detach", str(base), rev]
         subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
 
-    def once(tree: Path, name: str) -> float:
-        work = c.root / f"main29-{name}"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-        os.sync()
+    def once(tree: Path, work: Path) -> float:  # in a fresh directory (core.interleave)
         cmd = [core.SNAKEMAKE, "-s", str(tree / "Snakefile"), "-d", str(work), "--cores", "2"]
         cmd += ["--configfile", str(tree / "config/config.yaml")]
         env = {**os.environ, "PYTHONPATH": str(tree / "workflow")}
-        return snakemake(work, 2, logs(c) / f"{work.name}.log", cmd=cmd, env=env)["seconds"]
+        return snakemake(work, 2, logs(c) / f"main29-{work.name}.log", cmd=cmd, env=env)["seconds"]
 
-    kinds = {"base": lambda: once(base, "base"), "now": lambda: once(ROOT, "now")}
+    kinds = {"base": partial(once, base), "now": partial(once, ROOT)}
     try:
-        runs = core.interleave(kinds, c.reps)
+        runs = core.interleave(kinds, c.reps, "main29", c.root / "main29")
     finally:
         cmd = ["git", "worktree", "remove", "--force", str(base)]
         subprocess.run(cmd, cwd=ROOT, capture_output=True)
     old, now = runs["base"], runs["now"]
-    part = "main29" + (c.tag if c.scale == "nightly" else "")
     title = f"The default main job (29 x 365, cold) against {rev}"
     cols = f"pairs | {rev} median s | now median s | now ÷ base (pairwise)"
     row = [len(old), med(old), med(now), pair_ratio(now, old)]
     note = f"In a git worktree of {rev}, each in a fresh directory."
-    return [record(c.scale, part, title, cols, [row], [note])]
+    return [record("nightly", "main29" + c.tag, title, cols, [row], [note])]
 
 
 def cold1k(c) -> list:
     """1,000 x 5 cold: the work alone, then the workflow three ways, rep by rep."""
     work = c.root / "cold1k"
     tickers = h5(core.setup_sheet(work, size(c, 1000), 5))
-    nock = ("--max-checksum-file-size", "0", *tickers)
-    kinds = {  # row label: the run's seconds
-        "the work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)": None,
-        "the workflow, the `.h5` targets": ("h5", *tickers),
-        "the workflow, its default target": ("default",),
-        "the `.h5` targets, `--max-checksum-file-size 0`": ("nock", *nock),
+    nock = ("--max-checksum-file-size", "0")
+
+    def cold(name, *args):
+        return lambda: core.cold(work, logs(c) / f"{name}.log", *args)["seconds"]
+
+    alone = "the work alone: the stage calls in one 2-process pool (`bench/inproc.py pool`)"
+    kinds = {  # row label: () -> the run's seconds
+        alone: lambda: pool(c, work),
+        "the workflow, the `.h5` targets": cold("h5", *tickers),
+        "the workflow, its default target": cold("default"),
+        "the `.h5` targets, `--max-checksum-file-size 0`": cold("nock", *nock, *tickers),
     }
-
-    def once(args):
-        if not args:
-            return pool(c, work)
-        return core.cold(work, logs(c) / f"{args[0]}.log", *args[1:])["seconds"]
-
-    s = core.interleave({k: lambda a=a: once(a) for k, a in kinds.items()}, c.reps)
+    s = core.interleave(kinds, c.reps)
     pool_s = next(iter(s.values()))
     rows = [[k, *spread(v), pair_ratio(v, pool_s)] for k, v in s.items()]
     title = "Cold, 1,000 tickers x 5 days: the workflow ÷ the work"
@@ -143,34 +125,18 @@ def change2k(c) -> list:
     return [changes_record("batches", "change2k", 2000, pairs, [note], target=False)]
 
 
-def schedulers(c) -> list:
-    if not importlib.util.find_spec("snakemake_scheduler_plugin_firstfit"):
-        raise core.BenchError("schedulers needs pip install " + FIRSTFIT)
-    work = c.root / "sched10k"
-    core.setup_sheet(work, size(c, 10000), 1)
-    rows = []
-    for name, flags in SCHEDULERS.items():
-        r = core.cold(work, logs(c) / f"sched-{name}.log", *flags)
-        rows.append([name, r["seconds"], r["n"], r["peak_mib"]])
-    title = "Schedulers: 10,000 tickers x 1 day, cold, one run each"
-    cols = "scheduler | seconds | jobs | Snakemake peak MiB"
-    return [record("batches", "schedulers", title, cols, rows)]
-
-
-def batches_storage(c) -> list:
+def storage(c) -> list:
     work = c.root / "s3"
     core.setup_sheet(work, size(c, 1000), 5)
-    kinds = {"per_ticker": (True, ("--config", "batch_jobs=false"))}
-    kinds["batched"] = (True, ("--config", "batch_jobs=true"))
-    p = s3_pairs(c, work, kinds)
+    kinds = {"per_ticker": ("--config", "batch_jobs=false")}
+    kinds["batched"] = ("--config", "batch_jobs=true")
+    p = in_pairs(c, kinds, work=work, s3=set(kinds))
     per, bat = ([x["seconds"] for x in p[k]] for k in kinds)
     jobs = [p[k][0]["jobs"] for k in kinds]
     row = [c.reps, med(per), jobs[0], med(bat), jobs[1], pair_ratio(bat, per)]
     title = "Through S3: 1,000 tickers x 5 days, cold, in pairs"
-    cols = (
-        "pairs | per-ticker jobs median s | jobs | batch jobs median s | jobs | batch ÷ per-ticker "
-        "(pairwise)"
-    )
+    cols = "pairs | per-ticker jobs median s | jobs | batch jobs median s | jobs | "
+    cols += "batch ÷ per-ticker (pairwise)"
     return [record("batches", "storage", title, cols, [row])]
 
 
@@ -193,9 +159,9 @@ def _rewrite(paths: tuple) -> None:
 
 @contextmanager
 def polygon(c, fresh: bool):
-    """While the tests' fake Polygon serves c.tickers (2,000) x c.days (365): (night, the last
-    day run, the cold run or None), night(end, name, **config) one run to ``end``. A cold run
-    first when ``fresh`` or when none was made yet; else one past the last night run."""
+    """While the tests' fake Polygon serves c.tickers (2,000) x c.days (365): (night(end, name,
+    **config) one run to ``end``, the last day run, the cold run made first if ``fresh`` or none
+    was yet, else None)."""
     core.tests_support()  # the fakes, as the tests import them
     import pandas as pd  # the freq string, as the workflow reads it
     import yaml
@@ -218,18 +184,15 @@ def polygon(c, fresh: bool):
         r = snakemake(work, 2, logs(c) / f"nightly-{name}.log", env={**os.environ, **Fake.env})
         progress(f"{name} (to {end}): {r['seconds']:.1f} s")
         r["end"], r["job_seconds"] = end.isoformat(), core.benchmark_seconds(work)
-        r["per_ticker_requests"], r["grouped_requests"] = (
-            fake.calls - calls,
-            fake.bulk_calls - grouped,
-        )
+        r["per_ticker_requests"] = fake.calls - calls
+        r["grouped_requests"] = fake.bulk_calls - grouped
         return r
 
     with serving(fake) as server:
         end, first = dt.date.fromisoformat(END), None
         if fresh or not (work / "config" / "config.yaml").exists():
             shutil.rmtree(work, ignore_errors=True)
-            sheet = "".join(f"{t}\n" for t in c.names)
-            core.write_if_changed(work / "config" / "tickers.txt", sheet)
+            core.write_if_changed(work / "config/tickers.txt", "".join(f"{t}\n" for t in c.names))
             first = night(end, "cold")
         else:  # after update: one weekday past its last night
             config = yaml.safe_load((work / "config/config.yaml").read_text())
@@ -246,8 +209,6 @@ def update(c) -> list:
             runs.append((f"night {i + 1}", night(end, f"night{i + 1}")))
         whole = night(next_weekday(end), "whole", periods=False)
         runs.append(("the same night, `periods: false`", whole))
-    from multiprocessing import Pool
-
     work, t0 = c.root / "nightly", time.perf_counter()
     with Pool(2) as p:
         files = [(work / f"results/json/{t}.json", work / f"results/hdf5/{t}.h5") for t in c.names]
@@ -287,14 +248,8 @@ def update_nobulk(c) -> list:
 
 
 SCALES = {
-    "batches": {
-        "cold1k": cold1k,
-        "perticker1k": perticker1k,
-        "big10k": big10k,
-        "change2k": change2k,
-        "main29": main29,
-        "schedulers": schedulers,
-        "storage": batches_storage,
-    },
+    "batches": dict(
+        cold1k=cold1k, perticker1k=perticker1k, big10k=big10k, change2k=change2k, storage=storage
+    ),
     "nightly": {"update": update, "update_nobulk": update_nobulk, "main29": main29},
 }

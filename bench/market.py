@@ -1,12 +1,13 @@
-"""The `market` scale (one job per ticker per stage, `batch_jobs: false`, tickers from a sheet)
-and the `storage` scale (the main job, local and through S3). --tickers N measures market at N
-and 2N tickers instead of 1,000-10,000."""
+"""The `market` and `storage` scales (bench/README.md). --tickers N measures market at N and 2N
+tickers instead of 1,000-10,000."""
 
 import os
 import re
 import shutil
 import subprocess
 import time
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import core
@@ -48,13 +49,11 @@ def changes_record(scale, part, tickers: int, pairs: list, notes=(), target=True
 
 def plan(c) -> list:
     sizes = (c.tickers, 2 * c.tickers) if c.tickers else (1000, 2000, 4000, 10000)
+    dry = {}  # size: its `snakemake -n`
     for n in sizes:
         core.setup_sheet(c.root / f"plan{n}", n, 5, **PER_TICKER)
-
-    def dry(n):
-        return snakemake(c.root / f"plan{n}", c.cores, logs(c) / f"plan{n}.log", "-n")
-
-    out = core.interleave({n: lambda n=n: dry(n) for n in sizes}, c.reps, "plan")
+        dry[n] = partial(snakemake, c.root / f"plan{n}", c.cores, logs(c) / f"plan{n}.log", "-n")
+    out = core.interleave(dry, c.reps, "plan")
     lo, hi = ([r["seconds"] for r in out[n]] for n in (sizes[0], sizes[-1]))
     growth, top = pair_ratio(hi, lo) * sizes[0] / sizes[-1], med(hi)
     rows = []
@@ -67,9 +66,8 @@ def plan(c) -> list:
     )
     what = "planning cost per ticker, 10,000 ÷ 1,000 tickers (`snakemake -n`)"
     targets = [(what, f"{growth:.2f}x", "<= 1.2x", growth <= 1.2)]
-    targets.append(
-        (f"`snakemake -n` at {sizes[-1]:,} tickers", f"{top:.3g} s", "<= 60 s", top <= 60)
-    )
+    what = f"`snakemake -n` at {sizes[-1]:,} tickers"
+    targets.append((what, f"{top:.3g} s", "<= 60 s", top <= 60))
     title = "Planning: `snakemake -n`, each size interleaved rep by rep"
     cols = "tickers | jobs | median s | min s | max s | ms per ticker | Snakemake peak MiB"
     return [record("market", "plan", title, cols, rows, [note], targets)]
@@ -88,11 +86,8 @@ def cold(c) -> list:
     title = f"A cold run: {n:,} tickers x 5 days, `--cores {c.cores}`"
     cols = "runs | median s | jobs | jobs per s | Snakemake peak RSS MiB"
     row = [1, r["seconds"], r["n"], r["n"] / r["seconds"], r["peak_mib"]]
-    pairs = changes(c, work, tickers, max(c.reps, 5))
-    return [
-        record("market", "cold", title, cols, [row], [note]),
-        changes_record("market", "cold", n, pairs),
-    ]
+    first = record("market", "cold", title, cols, [row], [note])
+    return [first, changes_record("market", "cold", n, changes(c, work, tickers, max(c.reps, 5)))]
 
 
 def noop_at_scale(c) -> list:
@@ -110,10 +105,8 @@ def noop_at_scale(c) -> list:
             jobs += snakemake(work, c.cores, logs(c) / "chunk.log", *part)["n"]
         jobs += snakemake(work, c.cores, logs(c) / "final.log")["n"]
         mins = (time.perf_counter() - t0) / 60
-        notes.append(
-            f"The done state came from {n // chunk} runs of {chunk:,} tickers' data, "
-            f"then one for the summaries: {jobs:,} jobs in {mins:.1f} min."
-        )
+        done = f"The done state came from {n // chunk} runs of {chunk:,} tickers' data, then "
+        notes.append(done + f"one for the summaries: {jobs:,} jobs in {mins:.1f} min.")
     runs = [noop(work, logs(c) / "noop10k.log", c.cores) for _ in range(max(c.reps, 3))]
     x = med(r["seconds"] for r in runs)
     row = [len(runs), *spread([r["seconds"] for r in runs]), med(r["peak_mib"] for r in runs)]
@@ -122,24 +115,40 @@ def noop_at_scale(c) -> list:
     return [record("market", "noop", title, cols + " | Snakemake peak MiB", [row], notes, [limit])]
 
 
-def in_pairs(c, days: int, kinds: dict) -> dict:
-    """Cold runs of the embedded tickers, each of ``kinds`` ({name: extra args}) in turn per
-    rep: {name: [(seconds, log text)]}."""
+def in_pairs(c, kinds: dict, days=0, work=None, s3=()) -> dict:
+    """Cold runs, per rep each of ``kinds`` ({name: extra args}) in turn, in ``work`` or each in
+    its own directory of the embedded tickers x ``days``; those in ``s3`` through profiles/s3 on
+    SeaweedFS: {name: [{seconds, jobs, log; through S3 Storing, Retrieving: (MiB, objects)}]}."""
 
-    def once(kind):
-        core.cold_embedded(c.root / kind, days)
-        log = logs(c) / f"{kind}.log"
-        seconds = snakemake(c.root / kind, c.cores, log, *kinds[kind])["seconds"]
-        return seconds, log.read_text(errors="replace")
+    def once(name, server, bucket):
+        extra, env, prefix = kinds[name], None, f"bench-{name}-{time.time_ns()}"
+        if not work:
+            core.cold_embedded(c.root / name, days)
+        if name in s3:
+            to = ("--default-storage-prefix", f"s3://{bucket}/{prefix}")
+            extra = ("--profile", str(core.ROOT / "profiles/s3"), *to, *extra)
+            env = {**os.environ, **server.env()}
+        log = logs(c) / f"{name}.log"
+        r = core.cold(work or c.root / name, log, *extra, cores=c.cores, env=env)
+        one = {"seconds": r["seconds"], "jobs": r["n"], "log": log.read_text(errors="replace")}
+        if name in s3:
+            sizes = {f"{prefix}/{k}": v for k, v in server.keys(prefix).items()}
+            moved = TRANSFER.findall(one["log"])
+            for kind in ("Storing", "Retrieving"):
+                keys = [k for what, k in moved if what.startswith(kind)]
+                one[kind] = (sum(sizes.get(k, 0) for k in keys) / core.MIB, len(keys))
+        return one
 
-    return core.interleave({k: lambda k=k: once(k) for k in kinds}, c.reps)
+    with core.seaweed(c.root) if s3 else nullcontext((None, None)) as (server, bucket):
+        go = {name: lambda name=name: once(name, server, bucket) for name in kinds}
+        return core.interleave(go, c.reps)
 
 
 def report(c) -> list:
     """29 x 365 cold: the default target (data, summaries, charts) and the data chain alone."""
     data = [f"results/hdf5/{t}.h5" for t in core.embedded()] + ["results/benchmarks.tsv"]
-    runs = in_pairs(c, 365, {"report-default": (), "report-data": data})
-    full, chain = ([s for s, _ in runs[k]] for k in runs)
+    runs = in_pairs(c, {"report-default": (), "report-data": data}, 365)
+    full, chain = ([x["seconds"] for x in runs[k]] for k in runs)
     x = pair_ratio(full, chain)
     note = (
         "The data chain alone: `snakemake results/hdf5/*.h5 results/benchmarks.tsv`; the default "
@@ -159,10 +168,10 @@ def cluster(c) -> list:
         progress("cluster: SLURM is not answering (tests/cluster/setup_slurm.sh as root); skipped")
         return []
     slurm = ("--profile", str(core.ROOT / "profiles/slurm"))
-    runs = in_pairs(c, 30, {"cluster-local": (), "cluster-slurm": slurm})
-    loc, sl = ([s for s, _ in runs[k]] for k in runs)
+    runs = in_pairs(c, {"cluster-local": (), "cluster-slurm": slurm}, 30)
+    loc, sl = ([x["seconds"] for x in runs[k]] for k in runs)
     x = pair_ratio(sl, loc)
-    jobs = med(len(re.findall(r"SLURM jobid (\d+)", text)) for _, text in runs["cluster-slurm"])
+    jobs = med(len(re.findall(r"SLURM jobid (\d+)", r["log"])) for r in runs["cluster-slurm"])
     what = "29 tickers x 30 days: SLURM jobs submitted through profiles/slurm"
     targets = [(what, f"{jobs:g}", "<= 6", jobs <= 6)]
     what = "29 tickers x 30 days: profiles/slurm ÷ local wall time"
@@ -170,57 +179,19 @@ def cluster(c) -> list:
     title = "On SLURM: 29 tickers x 30 days, local and `--profile profiles/slurm`, in pairs"
     cols = "pairs | local median s | SLURM median s | SLURM ÷ local | SLURM jobs"
     note = "The one-node test cluster of tests/cluster/setup_slurm.sh."
-    return [
-        record(
-            "market",
-            "cluster",
-            title,
-            cols,
-            [[c.reps, med(loc), med(sl), x, jobs]],
-            [note],
-            targets,
-        )
-    ]
-
-
-def s3_pairs(c, work: Path, kinds: dict) -> dict:
-    """Cold runs in pairs: per rep, each of ``kinds`` ({name: (s3?, extra args)}) in turn:
-    {name: [{seconds, jobs, and through S3 the (MiB, objects) Storing and Retrieving}]}. The
-    objects moved come from Snakemake's log, sized by the bucket."""
-
-    def once(server, bucket, name):
-        s3, extra = kinds[name]
-        prefix = f"bench-{name}-{time.time_ns()}"
-        if s3:
-            to = ("--default-storage-prefix", f"s3://{bucket}/{prefix}")
-            extra = ("--profile", str(core.ROOT / "profiles/s3"), *to, *extra)
-        log = logs(c) / f"s3-{name}.log"
-        r = core.cold(work, log, *extra, env={**os.environ, **server.env()} if s3 else None)
-        one = {"seconds": r["seconds"], "jobs": r["n"]}
-        if s3:
-            sizes = {f"{prefix}/{k}": v for k, v in server.keys(prefix).items()}
-            moved = TRANSFER.findall(log.read_text(errors="replace"))
-            for kind in ("Storing", "Retrieving"):
-                keys = [k for what, k in moved if what.startswith(kind)]
-                one[kind] = (sum(sizes.get(k, 0) for k in keys) / core.MIB, len(keys))
-        return one
-
-    with core.seaweed(c.root) as (server, bucket):
-        go = {name: lambda name=name: once(server, bucket, name) for name in kinds}
-        return core.interleave(go, c.reps, "storage")
+    row = [c.reps, med(loc), med(sl), x, jobs]
+    return [record("market", "cluster", title, cols, [row], [note], targets)]
 
 
 def storage(c) -> list:
     """The main job cold, local and through `--profile profiles/s3` on SeaweedFS, in pairs."""
     work, n = c.root / "work", len(core.embedded())
     core.cold_embedded(work, c.days)
-    p = s3_pairs(c, work, {"local": (False, ()), "s3": (True, ())})
+    p = in_pairs(c, {"local": (), "s3": ()}, work=work, s3={"s3"})
     loc, s3 = [x["seconds"] for x in p["local"]], [x["seconds"] for x in p["s3"]]
     x, jobs = pair_ratio(s3, loc), p["s3"][0]["jobs"]
-    moved = [
-        f"{med(y[k][0] for y in p['s3']):.0f} ({p['s3'][0][k][1]})"
-        for k in ("Storing", "Retrieving")
-    ]
+    via = p["s3"]
+    moved = [f"{med(y[k][0] for y in via):.0f} ({via[0][k][1]})" for k in ("Storing", "Retrieving")]
     per_job = med((b - a) / jobs for a, b in zip(loc, s3, strict=True))
     note = (
         "The S3 server runs on the same cores as the jobs; every output, log and benchmark is "
@@ -236,12 +207,6 @@ def storage(c) -> list:
 
 
 SCALES = {
-    "market": {
-        "plan": plan,
-        "cold": cold,
-        "noop": noop_at_scale,
-        "report": report,
-        "cluster": cluster,
-    },
+    "market": dict(plan=plan, cold=cold, noop=noop_at_scale, report=report, cluster=cluster),
     "storage": {"storage": storage},
 }

@@ -4,9 +4,8 @@ bench/RESULTS.md from it.
     .venv/bin/python bench/run.py SCALE [--reps 3] [--parts a,b] [--tickers N] ...
     .venv/bin/python bench/run.py render
 
-Each measured part becomes one record of results.json (replacing that scale and part's earlier
-one), saved as soon as the part is done, so a part that fails later loses nothing before it.
---tickers/--days shrink a scale to check the harness; such runs go to WORKDIR/smoke/.
+One record per measured part, saved as soon as it is done (bench/README.md). --tickers/--days
+shrink a scale to check the harness; such runs go to WORKDIR/smoke/.
 """
 
 import argparse
@@ -15,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+import convert_scales
+import jobs
+import market
 from core import BENCH, BenchError, command_line, git_revision, machine, now, progress
 
 SCALES = {  # name: what it measures
@@ -26,7 +28,7 @@ SCALES = {  # name: what it measures
     "and one-ticker change, the report's cost, SLURM when it answers; parts plan,cold,noop,report,"
     "cluster",
     "batches": "batch jobs at market scale against the work alone; parts cold1k,perticker1k,"
-    "big10k,change2k,main29,schedulers,storage",
+    "big10k,change2k,storage",
     "nightly": "what a new day costs after a cold run, loopback Polygon, 2,000 x 365 at --freq "
     "5min; parts update,update_nobulk,main29",
     "storage": "the main job cold, local and through profiles/s3 on SeaweedFS, in pairs",
@@ -37,7 +39,7 @@ TAKES = {  # roughly how long each scale takes here (2 CPUs)
     "default": "~5 min",
     "full": "~30 min",
     "market": "~20 min, +~50 min to make the 10,000-ticker done state the first time",
-    "batches": "~70 min for every part",
+    "batches": "under ~70 min for every part",
     "nightly": "~15 min",
     "storage": "~3 min",
     "big": "~1 min once its file exists",
@@ -56,13 +58,8 @@ METHOD = [
 ]
 
 
-def parts(scale: str) -> dict:
-    """{part: measure(options) -> its records}, in the order a scale runs them."""
-    import convert_scales
-    import jobs
-    import market
-
-    return {**convert_scales.SCALES, **market.SCALES, **jobs.SCALES}[scale]
+# {scale: {part: measure(options) -> its records}}, parts in the order a scale runs them
+PARTS = {**convert_scales.SCALES, **market.SCALES, **jobs.SCALES}
 
 
 def save(path: Path, new: list) -> None:
@@ -93,9 +90,8 @@ def table(columns: list, rows: list) -> list[str]:
 
 
 def where(r: dict) -> str:
-    m = r.get("machine")
     box = "not recorded"
-    if m:
+    if m := r.get("machine"):
         box = f"{m['nproc']} CPUs ({m['cpu']}, {m['ram_gib']} GiB RAM), Python {m['python']}, "
         box += ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     cmd = f" with `{r['command']}`" if r.get("command") else ""
@@ -108,12 +104,11 @@ def render(records: list) -> str:
     order = [*SCALES, *dict.fromkeys(r["scale"] for r in records if r["scale"] not in SCALES)]
     records = [r for s in order for r in records if r["scale"] == s]
     verdict = {True: "met", False: "**not met**", None: "—"}
+    targets = [[r["scale"], *t[:3], verdict[t[3]]] for r in records for t in r["targets"]]
+    smoke = "> **SMOKE RUN** at reduced sizes: checks the harness; says nothing of targets."
     out = ["# stockflow benchmark results", ""]
     if any(r.get("smoke") for r in records):
-        out += [
-            "> **SMOKE RUN** at reduced sizes: checks the harness; says nothing of targets.",
-            "",
-        ]
+        out += [smoke, ""]
     out += [
         "Rendered by `python bench/run.py render` from [`results.json`](results.json), one "
         "record per measured part; how to run each scale: [README.md](README.md).",
@@ -124,10 +119,7 @@ def render(records: list) -> str:
         "",
         "## Targets",
         "",
-        *table(
-            ["scale", "what", "measured", "target", "verdict"],
-            [[r["scale"], *t[:3], verdict[t[3]]] for r in records for t in r["targets"]],
-        ),
+        *table(["scale", "what", "measured", "target", "verdict"], targets),
         "",
     ]
     said = scale = None
@@ -176,7 +168,7 @@ def main(argv=None) -> int:
         out.write_text(render(load(results)))
         progress(f"wrote {out}")
         return 0
-    steps = parts(a.scale)
+    steps = PARTS[a.scale]
     if unknown := set(a.parts or ()) - set(steps):
         p.error(f"{a.scale} has no part {', '.join(unknown)}; its parts: {', '.join(steps)}")
     n, days = SIZES.get(a.scale, (0, 0))
