@@ -202,13 +202,21 @@ def test_streamed_conversion_stays_within_its_memory_budget(big_json, tmp_path):
     assert 50 < peak_mb < 200, f"peak RSS {peak_mb:.0f} MB; budget 200 MB"
 
 
-def test_layout_matches_what_pandas_writes(bars_json, tmp_path):
-    """Same nodes, shapes, dtypes and pandas attributes as DataFrame.to_hdf(format="fixed")."""
+@pytest.mark.parametrize(
+    "fmt, pandas_opts",
+    [
+        ("fixed", {"format": "fixed"}),
+        ("table", {"format": "table", "data_columns": ["timestamp"], "index": False}),
+    ],
+)
+def test_layout_matches_what_pandas_writes(bars_json, tmp_path, fmt, pandas_opts):
+    """Same nodes, shapes, dtypes and pandas attributes as DataFrame.to_hdf of that layout
+    (the table: timestamp a data column, no PyTables index)."""
     import tables
 
     ours, theirs = tmp_path / "ours.h5", tmp_path / "pandas.h5"
-    convert.convert_file(str(bars_json), str(ours))
-    lesson(bars_json).to_hdf(theirs, key="/data", format="fixed")
+    convert.convert_file(str(bars_json), str(ours), fmt=fmt)
+    lesson(bars_json).to_hdf(theirs, key="/data", **pandas_opts)
 
     def describe(path):
         with tables.open_file(path) as h5:

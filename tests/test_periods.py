@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stockflow import StockflowError, cli, convert, download, quotes, synthesize
+from stockflow.formats import hdf5
 from stockflow.nightly import finished_days, finished_months
 
 DAYS = 60  # three months or so: windows cross month ends
@@ -38,9 +39,9 @@ def synth(tmp_path, quoted, out, keep=True, **kw):
     return synthesize.synthesize_file("aapl", src, str(out), keep_dir=keep_dir, **args)[1]
 
 
-def conv(tmp_path, src, out, keep=True):
+def conv(tmp_path, src, out, keep=True, fmt="table"):
     keep_dir = str(tmp_path / "keep-convert") if keep else None
-    opts = dict(fmt="fixed", complevel=0, complib="blosc:lz4", threads=1, memory_mb=512)
+    opts = dict(fmt=fmt, complevel=0, complib="blosc:lz4", threads=1, memory_mb=512)
     return convert.convert_counting(str(src), str(out), keep_dir=keep_dir, **opts)[1]
 
 
@@ -212,3 +213,17 @@ def test_what_a_killed_keep_leaves_is_ignored_or_replaced(tmp_path, rows, left):
     assert made == DAYS  # nothing to copy from: every day made, and the file whole
     assert sorted(p.name for p in keep.iterdir()) == ["a.json", "a.json.index.json"]
     assert assert_whole(tmp_path, days)[0] == 0  # and kept again
+
+
+@pytest.mark.parametrize("first, then", [("fixed", "table"), ("table", "fixed")])
+def test_kept_months_are_read_from_either_layout(tmp_path, rows, first, then):
+    """A layout change reuses every kept month: the rows are the same, only the file differs."""
+    src = tmp_path / "a.json"
+    synth(tmp_path, rows[-DAYS:], src, keep=False)
+    assert conv(tmp_path, src, tmp_path / "a.h5", fmt=first) > 0
+    assert conv(tmp_path, src, tmp_path / "a.h5", fmt=then) == 0  # no month parsed again
+    conv(tmp_path, src, tmp_path / "whole.h5", keep=False, fmt=then)
+    pd.testing.assert_frame_equal(
+        pd.read_hdf(tmp_path / "a.h5", "data"), pd.read_hdf(tmp_path / "whole.h5", "data")
+    )
+    assert hdf5.describe(str(tmp_path / "a.h5"))["layout"] == then

@@ -174,7 +174,7 @@ def test_inventory_rows_sizes_and_compression_from_each_converts_result(ticker_f
     d = ticker_files
     rows = {}
     for name, opts in (
-        ("ge", []),
+        ("ge", ["--format=fixed"]),
         ("tbl", ["--format=table", "--complevel=5", "--complib=blosc:zstd"]),
     ):
         log = tmp_path / f"{name}.log"

@@ -118,7 +118,7 @@ def test_synth_parameter_change_reruns_every_synthesize_and_convert(small):
 
 
 def test_hdf5_layout_change_reruns_only_convert(small):
-    write_config(small, hdf5={"format": "table"})
+    write_config(small, hdf5={"format": "fixed"})
     proc = snakemake(small)
     assert rules_run(proc.stderr) == {
         "convert": 2,

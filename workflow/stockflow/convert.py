@@ -1,6 +1,6 @@
 """Stage 3: convert one file of JSON lines of bars to HDF5 (key ``/data``).
 
-    python -m stockflow.convert IN.json OUT.h5 [--format fixed|table] [--complevel N]
+    python -m stockflow.convert IN.json OUT.h5 [--format table|fixed] [--complevel N]
         [--complib blosc:lz4] [--threads N] [--memory-mb 512]
 
 The file is read in line-aligned blocks sized from the memory budget (our own reader: Arrow's
@@ -18,7 +18,7 @@ import os
 import re
 
 from stockflow import StockflowError, atomic, cli, defaults
-from stockflow.bars import COLUMNS, HDF5_KEY, PRICES
+from stockflow.bars import COLUMNS, PRICES
 from stockflow.nightly import finished, finished_months
 from stockflow.runlog import joblog
 
@@ -28,6 +28,8 @@ _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
 # HDF5 holds timestamps as int64 nanoseconds (pandas' datetime64[ns]): whole seconds from
 # 1677-09-21 00:12:44 to 2262-04-11 23:47:16. Outside, seconds * 1e9 would wrap around silently.
 NS_MIN_S, NS_MAX_S = -(2**63) // 10**9 + 1, (2**63 - 1) // 10**9
+# The shortest a bar's line can be: sizes a table's chunks for a file of several blocks.
+MIN_JSON_BYTES_PER_BAR = 100
 
 
 def block_bytes(memory_mb: int) -> int:
@@ -210,53 +212,22 @@ def _bar_problem(line: str) -> str | None:
     return None
 
 
-def _write_fixed(batches, tmp, complevel, complib) -> int:
-    from stockflow.formats.hdf5 import FrameWriter
+def _write(batches, tmp, fmt, complevel, complib, expected_rows) -> int:
+    from stockflow.formats import hdf5
 
     first = next(batches, None)
     if first is None:
         return 0
     second = next(batches, None)
-    # One block (the usual case): contiguous arrays, as pandas writes them; else chunked.
-    with FrameWriter(tmp, complevel, complib, growable=second is not None) as writer:
+    # One block (the usual case): fixed writes contiguous arrays, as pandas does; else chunked.
+    rows = first.num_rows if second is None else expected_rows
+    with hdf5.writer(fmt, tmp, complevel, complib, rows, growable=second is not None) as writer:
         writer.append(_blocks(first))
         if second is not None:
             writer.append(_blocks(second))
             for batch in batches:
                 writer.append(_blocks(batch))
         return writer.rows
-
-
-def _write_table(batches, tmp, complevel, complib) -> int:
-    import pandas as pd
-
-    from stockflow.formats.hdf5 import checksum
-
-    rows, sums = 0, dict.fromkeys(COLUMNS, 0)
-    opts = {"complevel": complevel, "complib": complib} if complevel else {}
-    with pd.HDFStore(tmp, mode="w", **opts) as store:
-        for batch in batches:
-            df = batch.to_pandas()
-            df["timestamp"] = df["timestamp"].astype("datetime64[ns]")
-            df.index = pd.RangeIndex(rows, rows + len(df))
-            store.append(HDF5_KEY, df, format="table")
-            rows += len(df)
-            sums = {c: (sums[c] + checksum(df[c].to_numpy())) % 2**64 for c in COLUMNS}
-    _verify_table(tmp, rows, sums)
-    return rows
-
-
-def _verify_table(path, rows: int, sums: dict[str, int]) -> None:
-    """As formats.hdf5.verify_written, for the table layout: PyTables ignores a failed close."""
-    import pandas as pd
-
-    from stockflow.formats.hdf5 import checksum, reading_back
-
-    with reading_back(path):
-        back = pd.read_hdf(path, HDF5_KEY)
-        bad = [c for c in COLUMNS if checksum(back[c].to_numpy()) != sums[c]]
-        if len(back) != rows or bad:
-            raise ValueError(f"read back {len(back)} of {rows} rows; columns differing: {bad}")
 
 
 def convert_file(
@@ -271,28 +242,26 @@ def convert_file(
 ) -> int:
     """Convert one file; return the number of bars. ``out`` appears only if all went well.
 
-    With ``keep_dir`` (fixed layout, a file of one parsing block) only the months whose text
-    changed since the last run are parsed (stockflow.nightly.finished_months).
+    With ``keep_dir`` (a file of one parsing block) only the months whose text changed since
+    the last run are parsed (stockflow.nightly.finished_months).
     """
     return convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir)[0]
 
 
 def convert_counting(src, out, fmt, complevel, complib, threads, memory_mb, keep_dir):
     """As convert_file; return the number of bars and of months parsed (None: not by month)."""
-    if keep_dir and fmt == "fixed" and finished_months.fits(src, block_bytes(memory_mb)):
+    if fmt not in ("table", "fixed"):
+        raise StockflowError(f"unknown HDF5 format {fmt!r}; expected table or fixed")
+    if keep_dir and finished_months.fits(src, block_bytes(memory_mb)):
         _arrow_setup(threads)
-        writer = {"complevel": complevel, "complib": complib}
+        writer = {"fmt": fmt, "complevel": complevel, "complib": complib}
         # The rows parsed from a month's text depend on the text and this module's code alone.
         key = {"code": finished.code_digest(__file__)}
         return finished_months.convert(src, out, keep_dir, key, writer, _parser(src, threads))
     batches = iter_batches(src, threads, memory_mb)
+    expected_rows = os.path.getsize(src) // MIN_JSON_BYTES_PER_BAR
     with atomic.atomic_path(out) as tmp:
-        if fmt == "fixed":
-            rows = _write_fixed(batches, tmp, complevel, complib)
-        elif fmt == "table":
-            rows = _write_table(batches, tmp, complevel, complib)
-        else:
-            raise StockflowError(f"unknown HDF5 format {fmt!r}; expected fixed or table")
+        rows = _write(batches, tmp, fmt, complevel, complib, expected_rows)
         if rows == 0:
             raise StockflowError(f"{src}: no bars in the file")
     return rows, None
@@ -316,7 +285,7 @@ def _parser(src: str, threads: int):
 def add_options(p) -> None:
     """The options of a conversion, shared with stockflow.convert_pool."""
     h5 = defaults.HDF5
-    p.add_argument("--format", choices=("fixed", "table"), default=h5["format"])
+    p.add_argument("--format", choices=("table", "fixed"), default=h5["format"])
     p.add_argument("--complevel", type=int, default=h5["complevel"], choices=range(10))
     p.add_argument("--complib", default=h5["complib"])
     p.add_argument(

@@ -35,7 +35,7 @@ SYNTH = {
     "session_end": "17:00",
     "seed": 42,
 }
-HDF5 = {"format": "fixed", "complevel": 0, "complib": "blosc:lz4"}
+HDF5 = {"format": "table", "complevel": 0, "complib": "blosc:lz4"}
 CONVERT = {"threads": 1, "memory_mb": 512}
 # Keep each ticker's last JSON and HDF5 so a rerun re-makes only what changed (nightly/finished.py).
 PERIODS = True

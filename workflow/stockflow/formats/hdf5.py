@@ -1,18 +1,25 @@
 """Write HDF5 that ``pandas.read_hdf(path, "data")`` reads as a DataFrame, without pandas;
 read it back the same way.
 
-pandas' "fixed" layout is plain PyTables nodes plus a few attributes; writing them directly
-saves the ~0.25 s import of pandas in every convert job. A file that arrives in several blocks
-is appended to extendable (chunked) arrays, so any size streams through in bounded memory; a
-single block is written as contiguous arrays, exactly as pandas does.
+Two of pandas' layouts, written by PyTables directly (saves the ~0.25 s import of pandas in every
+convert job):
+
+- ``table`` (the default, :class:`TableWriter`): pandas' appendable ``frame_table`` with
+  ``timestamp`` as a data column and no PyTables index. Dask reads it partitioned,
+  ``read_hdf(where="timestamp >= ...")`` answers time ranges, and ``HDFStore.append`` adds rows.
+  The index is left out: it cost ~10x the write, and a whole-column search of a ticker's file
+  is already fast (docs/workflow.md#hdf5-layout).
+- ``fixed`` (:class:`FrameWriter`): pandas' fixed frame, contiguous arrays; read whole only.
+
+Both take the bars as three blocks (BLOCKS: timestamps in ns, the four prices, the volume), one
+``append`` per block of the file, so any size streams through in bounded memory.
 
 HDF5 buffers metadata and chunks until the file is closed, and PyTables ignores a failed close:
 on a full disk it leaves a file with no /data and raises nothing (measured: every write that ran
 out of room during the close). So a written file is read back and checked against a checksum of
 what was appended before it may be renamed into place.
 
-:func:`read_bars` reads the bars back as numpy arrays (the fixed layout with PyTables, the
-table layout through pandas), for the charts.
+:func:`read_blocks` and :func:`read_bars` read either layout back with PyTables (no pandas).
 """
 
 import contextlib
@@ -160,6 +167,142 @@ def verify_written(path: str, rows: int, sums: dict[str, int]) -> None:
                 raise ValueError(f"{HDF5_NODE}/{name} reads back different from what was written")
 
 
+# pandas' table layout: the frame's non-index columns by block, data columns last. pandas sorts
+# the items of a block by name (Index.difference) when it appends, so the prices lie as close,
+# high, low, open: written so, ``HDFStore.append`` of a plain frame matches them.
+TABLE_PRICES = tuple(sorted(PRICES))
+_TO_TABLE = [PRICES.index(c) for c in TABLE_PRICES]
+_FROM_TABLE = [TABLE_PRICES.index(c) for c in PRICES]
+TABLE_DTYPE = np.dtype(
+    [
+        ("index", "<i8"),
+        ("values_block_0", "<f8", (len(PRICES),)),
+        ("values_block_1", "<i8", (1,)),
+        ("timestamp", "<i8"),
+    ]
+)
+
+
+class TableWriter:
+    """Write bars under ``key`` of a new HDF5 file in pandas' table layout (``frame_table``),
+    ``timestamp`` a data column, no PyTables index; any number of appends."""
+
+    def __init__(self, path, complevel=0, complib=None, expected_rows=0):
+        filters = tables.Filters(complevel, complib) if complevel else None
+        self.rows = 0
+        self._path = str(path)
+        self._sums = dict.fromkeys(TABLE_DTYPE.names, 0)
+        self._h5 = tables.open_file(self._path, mode="w")
+        group = self._h5.create_group("/", HDF5_KEY)
+        a = group._v_attrs
+        a.pandas_type = "frame_table"
+        a.table_type = "appendable_frame"
+        a.encoding = "UTF-8"
+        a.errors = "strict"
+        a.levels = 1
+        a.index_cols = [(0, "index")]
+        a.values_cols = ["values_block_0", "values_block_1", "timestamp"]
+        a.non_index_axes = [(1, list(COLUMNS))]
+        a.data_columns = ["timestamp"]
+        a.nan_rep = None
+        a.data_col_nan_rep = True
+        a.mi_level_nan_rep = False
+        a.info = {1: {"names": [None], "type": "Index"}, **dict.fromkeys(TABLE_DTYPE.names, {})}
+        self._table = self._h5.create_table(
+            group, "table", TABLE_DTYPE, filters=filters, expectedrows=max(expected_rows, 1)
+        )
+        t = self._table._v_attrs
+        t.index_kind = "integer"
+        for name, kind, dtype in (
+            ("values_block_0", list(TABLE_PRICES), "float64"),
+            ("values_block_1", [COLUMNS[-1]], "int64"),
+            ("timestamp", [COLUMNS[0]], "datetime64[ns]"),
+        ):
+            setattr(t, f"{name}_kind", kind)
+            setattr(t, f"{name}_dtype", dtype)
+            setattr(t, f"{name}_meta", None)
+
+    def append(self, blocks: list[np.ndarray]) -> None:
+        """``blocks``: one (n, len(columns)) array per entry of BLOCKS, in that order."""
+        n = len(blocks[0])
+        rows = np.empty(n, TABLE_DTYPE)
+        rows["index"] = np.arange(self.rows, self.rows + n, dtype=np.int64)
+        rows["values_block_0"] = blocks[1][:, _TO_TABLE]
+        rows["values_block_1"] = blocks[2]
+        rows["timestamp"] = blocks[0][:, 0]
+        self._table.append(rows)
+        for name in TABLE_DTYPE.names:
+            self._sums[name] = (self._sums[name] + checksum(rows[name])) % 2**64
+        self.rows += n
+
+    def close(self, verify: bool = True) -> None:
+        self._h5.close()
+        if verify and self.rows:
+            verify_table(self._path, self.rows, self._sums)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        self.close(verify=exc_type is None)
+
+
+def verify_table(path: str, rows: int, sums: dict[str, int]) -> None:
+    """Read back every column of a just-written table; OSError(EIO) if anything is missing."""
+    with reading_back(path), tables.open_file(path, mode="r") as h5:
+        table = h5.get_node(HDF5_NODE, "table")
+        if table.nrows != rows:
+            raise ValueError(f"{HDF5_NODE}/table has {table.nrows} rows, wrote {rows}")
+        got = dict.fromkeys(sums, 0)
+        for start in range(0, rows, CHUNK_ROWS):
+            chunk = table.read(start, min(start + CHUNK_ROWS, rows))
+            for name in got:
+                got[name] = (got[name] + checksum(chunk[name])) % 2**64
+        bad = [name for name in sums if got[name] != sums[name]]
+        if bad:
+            raise ValueError(f"{HDF5_NODE}/table reads back different from what was written: {bad}")
+
+
+def writer(fmt: str, path, complevel=0, complib=None, rows=0, growable=True):
+    """The writer of a layout (``table`` or ``fixed``) for a new file at ``path``."""
+    if fmt == "table":
+        return TableWriter(path, complevel, complib, expected_rows=rows)
+    if fmt == "fixed":
+        return FrameWriter(path, complevel, complib, growable=growable)
+    raise StockflowError(f"unknown HDF5 format {fmt!r}; expected table or fixed")
+
+
+def read_blocks(path) -> list[np.ndarray] | None:
+    """A stockflow file's bars as the arrays of BLOCKS (either layout, columns found by their
+    names); None if it does not read as one."""
+    try:
+        with tables.open_file(str(path), mode="r") as h5:
+            group = h5.get_node(HDF5_NODE)
+            if "table" in group:
+                return _table_blocks(group.table)
+            blocks = []
+            for prefix, names, _, _ in BLOCKS:
+                items = [n.decode() for n in h5.get_node(group, f"{prefix}_items").read()]
+                values = h5.get_node(group, f"{prefix}_values").read()
+                blocks.append(np.ascontiguousarray(values[:, [items.index(c) for c in names]]))
+            return blocks
+    except (OSError, tables.HDF5ExtError, tables.NoSuchNodeError, AttributeError, ValueError):
+        return None
+
+
+def _table_blocks(table) -> list[np.ndarray]:
+    rows = table.read()
+    attrs = table.attrs
+    prices = list(attrs.values_block_0_kind)
+    if list(attrs.values_block_1_kind) != [COLUMNS[-1]] or sorted(prices) != sorted(PRICES):
+        raise ValueError("not stockflow's columns")
+    return [
+        np.ascontiguousarray(rows["timestamp"][:, None]),
+        np.ascontiguousarray(rows["values_block_0"][:, [prices.index(c) for c in PRICES]]),
+        np.ascontiguousarray(rows["values_block_1"]),
+    ]
+
+
 def open_frame(path: str) -> tables.File:
     """Open a stockflow ``.h5`` for reading; a clear error if it is missing or not ours."""
     try:
@@ -177,33 +320,19 @@ def open_frame(path: str) -> tables.File:
 def read_bars(path: str) -> dict[str, np.ndarray]:
     """The bars of an ``.h5`` written by stockflow.convert: a numpy array per column.
 
-    pandas' fixed layout (the default) is read with PyTables directly, as FrameWriter writes it
-    (saves importing pandas, ~0.3 s a job); the table layout through pandas.
+    Either layout, read with PyTables directly as the writers write it (saves importing
+    pandas, ~0.3 s a job).
     """
-    with open_frame(path) as h5:
-        fixed = f"{HDF5_NODE}/axis0" in h5 and f"{HDF5_NODE}/table" not in h5
-        if fixed:
-            cols = {}
-            try:
-                for prefix, _, _, _ in BLOCKS:
-                    names = [n.decode() for n in h5.get_node(f"{HDF5_NODE}/{prefix}_items").read()]
-                    values = h5.get_node(f"{HDF5_NODE}/{prefix}_values").read()
-                    for i, name in enumerate(names):
-                        cols[name] = values[:, i]
-            except tables.NoSuchNodeError as exc:
-                raise StockflowError(f"{path}: not stockflow's fixed layout ({exc})") from None
-    if not fixed:
-        import pandas as pd
-
-        try:
-            frame = pd.read_hdf(path, HDF5_KEY)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise StockflowError(f"{path}: not a pandas frame under {HDF5_NODE} ({exc})") from None
-        cols = {c: frame[c].to_numpy() for c in frame.columns}
-    missing = [c for c in COLUMNS if c not in cols]
-    if missing:
-        raise StockflowError(f"{path}: not stockflow bars (no column(s) {missing})")
-    cols["timestamp"] = np.asarray(cols["timestamp"]).astype("datetime64[ns]")
+    with open_frame(path):
+        pass  # a clear error for a missing file or one that is not ours
+    blocks = read_blocks(path)
+    if blocks is None:
+        raise StockflowError(f"{path}: not stockflow's table or fixed layout under {HDF5_NODE}")
+    cols = {}
+    for (_, names, _, _), values in zip(BLOCKS, blocks, strict=True):
+        for i, name in enumerate(names):
+            cols[name] = values[:, i]
+    cols["timestamp"] = cols["timestamp"].view("datetime64[ns]")
     return cols
 
 

@@ -6,7 +6,7 @@ already parsed are taken, as arrays, from the ``.h5`` it kept (nightly.finished)
 are parsed by Arrow, several adjacent ones at a time. The rows are written as one block, as the
 streaming conversion writes a file of one block: the same file, ``read_hdf``-equal.
 
-Used for the fixed layout and files that fit one parsing block (stockflow.convert decides);
+Used for files that fit one parsing block, in either layout (stockflow.convert decides);
 bigger files stream through in bounded memory as before, made whole every time.
 """
 
@@ -19,7 +19,6 @@ from typing import NamedTuple
 import numpy as np
 
 from stockflow import StockflowError, atomic
-from stockflow.bars import HDF5_NODE
 from stockflow.nightly import finished
 
 _PREFIX = b'{"timestamp": "'
@@ -60,26 +59,13 @@ def _month(data: bytes, line: int) -> int | None:
     return int(text[-7:-3]) * 12 + int(text[-2:]) - 1
 
 
-def _read_kept(path) -> list[np.ndarray] | None:
-    """The kept file's block arrays; None if it does not read as one (checked by CRC after)."""
-    import tables
-
-    from stockflow.formats.hdf5 import BLOCKS
-
-    try:
-        with tables.open_file(str(path), mode="r") as h5:
-            return [h5.get_node(f"{HDF5_NODE}/{p}_values").read() for p, *_ in BLOCKS]
-    except (OSError, tables.HDF5ExtError, tables.NoSuchNodeError):
-        return None
-
-
 def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, parse) -> tuple:
     """Write ``out`` from ``src``; return (rows, months parsed).
 
     ``key``: what else the parsed rows depend on; ``parse(buffer)``: the validated block arrays
     of a buffer of whole lines (stockflow.convert).
     """
-    from stockflow.formats.hdf5 import FrameWriter
+    from stockflow.formats import hdf5
 
     data = Path(src).read_bytes()
     cuts = [*month_cuts(data), len(data)]
@@ -90,7 +76,7 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
     kept: dict[str, tuple[int, int]] = {}  # digest -> the month's rows in the kept arrays
     old = None
     if any(d in {m.digest for m in months} for d in digests):
-        old = _read_kept(found.path)
+        old = hdf5.read_blocks(found.path)
         if old is not None and [finished.crc(b) for b in old] == found.facts.get("crc"):
             row = 0
             for m in months:
@@ -124,8 +110,11 @@ def convert(src: str, out: str, keep_dir: str, key: dict, writer_opts: dict, par
     rows = len(blocks[0])
     if rows == 0:
         raise StockflowError(f"{src}: no bars in the file")
-    with atomic.atomic_path(out) as tmp, FrameWriter(tmp, **writer_opts) as writer:
-        writer.append(blocks)
+    with (
+        atomic.atomic_path(out) as tmp,
+        hdf5.writer(path=tmp, rows=rows, growable=False, **writer_opts) as w,
+    ):
+        w.append(blocks)
     if pieces is not None:
         finished.keep(keep_dir, out, key, pieces, crc=[finished.crc(b) for b in blocks])
     return rows, parsed
