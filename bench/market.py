@@ -206,7 +206,45 @@ def storage(c) -> list:
     return [record("storage", "storage", title, cols, [row], [note], [limit])]
 
 
+def readers(c) -> list:
+    """docs/workflow.md's reader recipes on a market the workflow made (1,000 x 30 days)."""
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    n = c.tickers or 1000
+    work = c.root / f"readers{n}"
+    core.setup_sheet(work, n, 30)
+    if len(list(work.glob("results/hdf5/*.h5"))) != n:
+        core.cold(work, logs(c) / "readers.log", cores=c.cores)
+    h5 = sorted(str(f) for f in work.glob("results/hdf5/*.h5"))
+    day = pd.read_hdf(h5[0], "data")["timestamp"].iloc[-1].normalize()
+    where = f"timestamp >= '{day}' & timestamp < '{day + pd.Timedelta(days=1)}'"
+    market = partial(dd.read_hdf, str(work / "results/hdf5/*.h5"), "data")
+    dask.config.set(scheduler="threads", num_workers=c.cores)
+    recipes = {
+        "`pd.read_hdf(one file)`": lambda: len(pd.read_hdf(h5[0], "data")),
+        "the same with a one-day `where=`": lambda: len(pd.read_hdf(h5[0], "data", where=where)),
+        "dask: `.close.max()` over the market": lambda: market().close.max().compute(),
+        "dask: one day across the market": lambda: len(market().query(f"timestamp >= '{day}'")),
+        "pandas: one day across the market (`where=` per file)": lambda: len(
+            pd.concat([pd.read_hdf(f, "data", where=where) for f in h5])
+        ),
+    }
+    rows = []
+    for label, recipe in recipes.items():
+        times = [(time.perf_counter(), recipe(), time.perf_counter()) for _ in range(c.reps)]
+        rows.append([label, *spread([t1 - t0 for t0, _, t1 in times]), times[0][1]])
+    title = f"Reading the `.h5` of {n:,} tickers x 30 days (the table layout), in one process"
+    note = f"The day is {day.date()}, each ticker's last; dask on {c.cores} threads."
+    return [
+        record("market", "readers", title, "recipe | median s | min s | max s | rows", rows, [note])
+    ]
+
+
 SCALES = {
-    "market": dict(plan=plan, cold=cold, noop=noop_at_scale, report=report, cluster=cluster),
+    "market": dict(
+        plan=plan, cold=cold, noop=noop_at_scale, report=report, cluster=cluster, readers=readers
+    ),
     "storage": {"storage": storage},
 }

@@ -25,8 +25,8 @@ SCALES = {  # name: what it measures
     "full": "29 tickers x every day (~6.5 GB of JSON; needs 20 GB free): the convert contenders "
     "at size",
     "market": "one job per ticker per stage at 1,000-10,000 tickers: planning, a cold run, no-op "
-    "and one-ticker change, the report's cost, SLURM when it answers; parts plan,cold,noop,report,"
-    "cluster",
+    "and one-ticker change, the report's cost, SLURM when it answers, reading the .h5 of 1,000 "
+    "tickers; parts plan,cold,noop,report,cluster,readers",
     "batches": "batch jobs at market scale against the work alone; parts cold1k,perticker1k,"
     "big10k,change2k,storage",
     "nightly": "what a new day costs after a cold run, loopback Polygon, 2,000 x 365 at --freq "
