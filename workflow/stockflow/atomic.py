@@ -97,7 +97,10 @@ def _storage_problem(exc: BaseException, target: Path) -> str | None:
     detail = "" if told else f"; {type(exc).__name__}: {exc}"
     if code == errno.EROFS or (not told and st.f_flag & os.ST_RDONLY):
         return f"the file system is read-only{detail}"
-    if code in (errno.ENOSPC, errno.EDQUOT) or (not told and free < LOW_SPACE_BYTES):
+    # Space a file that could not be written needed (a read-back's needed_bytes): free space
+    # below it is a full disk, even once a concurrent job's cleanup has freed some.
+    low = max(LOW_SPACE_BYTES, getattr(exc, "needed_bytes", 0))
+    if code in (errno.ENOSPC, errno.EDQUOT) or (not told and free < low):
         return f"no space left on device ({free} bytes free{detail})"
     return None
 

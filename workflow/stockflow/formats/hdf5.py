@@ -39,6 +39,7 @@ BLOCKS = (
     ("block2", COLUMNS[-1:], np.int64, None),
 )
 CHUNK_ROWS = 1 << 16  # large chunks read back almost as fast as contiguous arrays
+BAR_BYTES = 56  # a bar's values and its index, as either layout stores them
 
 
 class FrameWriter:
@@ -141,21 +142,27 @@ def checksum(values: np.ndarray) -> int:
 
 
 @contextlib.contextmanager
-def reading_back(path: str) -> Iterator[None]:
-    """Checks of a just-written file: any failure becomes OSError(EIO) naming the file."""
+def reading_back(path: str, rows: int = 0) -> Iterator[None]:
+    """Checks of a just-written file: any failure becomes OSError(EIO) naming the file.
+
+    The error carries the bytes the bars need (``needed_bytes``): where the file system has
+    less free, stockflow.atomic names a full disk, even after another job's cleanup freed some.
+    """
     try:
         yield
     except Exception as exc:
-        raise OSError(
+        err = OSError(
             errno.EIO,
             f"the HDF5 file is incomplete after writing, although HDF5 reported no error ({exc})",
             str(path),
-        ) from exc
+        )
+        err.needed_bytes = rows * BAR_BYTES
+        raise err from exc
 
 
 def verify_written(path: str, rows: int, sums: dict[str, int]) -> None:
     """Read back every node of a just-written frame; OSError(EIO) if anything is missing."""
-    with reading_back(path), tables.open_file(path, mode="r") as h5:
+    with reading_back(path, rows), tables.open_file(path, mode="r") as h5:
         for name, expected in sums.items():
             node = h5.get_node(HDF5_NODE, name)
             if node.shape[0] != rows:
@@ -271,7 +278,7 @@ class TableWriter:
 
 def verify_table(path: str, rows: int, sums: dict[str, int]) -> None:
     """Read back every column of a just-written table; OSError(EIO) if anything is missing."""
-    with reading_back(path), tables.open_file(path, mode="r") as h5:
+    with reading_back(path, rows), tables.open_file(path, mode="r") as h5:
         table = h5.get_node(HDF5_NODE, "table")
         if table.nrows != rows:
             raise ValueError(f"{HDF5_NODE}/table has {table.nrows} rows, wrote {rows}")
