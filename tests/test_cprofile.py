@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from stockflow import StockflowError, cli, cprofile_merge
+from PIL import Image
+from stockflow import StockflowError, cli, convert, cprofile_merge, plots
+from stockflow.report import where_time_goes
 from support.workflow import jobs_run, ran, snakemake, write_config
 
 STAGES = ("download", "synthesize", "convert")
@@ -106,6 +108,67 @@ def test_a_failing_stage_keeps_its_error_and_writes_no_profile(tmp_path, monkeyp
     assert not out.exists()
 
 
+# --- the report's chart: where a rule's time goes --------------------------------------------
+
+
+def bars_file(path, n: int) -> None:
+    with open(path, "w") as fh:
+        for i in range(n):
+            stamp = f"2013-08-09 {9 + i // 60 % 8:02d}:{i % 60:02d}:00"
+            p = 100 + i % 7
+            fh.write(
+                f'{{"timestamp": "{stamp}", "open": {p}.5, "high": {p + 1}.0,'
+                f' "low": {p}.0, "close": {p}.25, "volume": {i}}}\n'
+            )
+
+
+def test_chart_of_a_rule_adds_up_its_jobs_own_time_by_package_and_function(tmp_path):
+    profiles = []
+    for job in range(2):  # two convert jobs, as the workflow runs them
+        src, prof = tmp_path / f"{job}.json", tmp_path / f"{job}.prof"
+        bars_file(src, 3000)
+        profiler = cProfile.Profile()
+        profiler.runcall(convert.main, [str(src), str(tmp_path / f"{job}.h5")])
+        profiler.dump_stats(prof)
+        profiles.append(str(prof))
+    merged = tmp_path / "convert.prof"
+    assert cli.run(cprofile_merge.main, [str(merged), *profiles]) == 0
+    stats = pstats.Stats(str(merged))
+
+    assert where_time_goes.jobs_in(stats, "convert") == 2
+    rows, total = where_time_goes.top(stats)
+    assert len(rows) == where_time_goes.TOP
+    assert [r.own_s for r in rows] == sorted((r.own_s for r in rows), reverse=True)
+    assert total == pytest.approx(stats.total_tt)
+    packages = dict(where_time_goes.by_package(stats))
+    # every second of the profile is in one package: the shares add up to the whole
+    assert sum(packages.values()) == pytest.approx(stats.total_tt)
+    assert {"stockflow", "tables", "numpy"} <= set(packages), packages
+
+    out = tmp_path / "plots" / "convert.png"
+    assert cli.run(plots.main, ["cprofile", "convert", str(merged), str(out)]) == 0
+    with Image.open(out) as img:
+        img.load()
+        assert img.format == "PNG" and img.width >= 800 and img.height >= 400
+        assert len(img.convert("RGB").getcolors(maxcolors=1 << 16) or range(51)) > 50
+    assert [p.name for p in out.parent.iterdir()] == ["convert.png"]
+
+
+def test_functions_are_labelled_by_package_path_and_builtins_by_name():
+    label = where_time_goes._label
+    site = "/x/lib/python3.11/site-packages/pyarrow/json.py"
+    assert label((site, 12, "read_json")) == "pyarrow/json.py:12 read_json"
+    assert label(("~", 0, "<built-in method marshal.loads>")) == "built-in method marshal.loads"
+    assert where_time_goes.package(site) == "pyarrow"
+    assert where_time_goes.package("/r/workflow/stockflow/convert.py") == "stockflow"
+    assert where_time_goes.package("~", "<built-in method _imp.create_dynamic>") == (
+        "imports (importlib)"
+    )
+    assert where_time_goes.package("~", "<method 'read' of '_io.BufferedReader'>") == (
+        "built-in calls"
+    )
+
+
 # --- the workflow -------------------------------------------------------------------------
 
 
@@ -123,6 +186,7 @@ def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_
     assert ran(on) == {
         *((rule, t) for rule in STAGES for t in tickers),
         ("cprofile_merge", None),
+        ("plot_cprofile", None),
         ("shard", None),
         ("benchmark_summary", None),
         *(("plot_ticker", t) for t in tickers),
@@ -131,6 +195,7 @@ def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_
         ("inventory", None),
     }
     assert jobs_run(on.stderr)[("cprofile_merge", None)] == len(STAGES)
+    assert jobs_run(on.stderr)[("plot_cprofile", None)] == len(STAGES)
     root = tmp_path / "results/cprofile"
     for rule in STAGES:
         for t in tickers:
@@ -143,8 +208,17 @@ def test_cprofile_switch_on_profiles_every_job_and_off_again_reruns_nothing(tmp_
         assert len(own - {"main", "<module>"}) > 0, own
         assert (tmp_path / f"logs/cprofile_merge/{rule}.log").stat().st_size > 0
         assert (tmp_path / f"benchmarks/cprofile_merge/{rule}.tsv").exists()
+        log = (tmp_path / f"logs/plot_cprofile/{rule}.log").read_text()
+        assert f"{rule}, {len(tickers)} jobs" in log, log
 
     assert "Nothing to be done" in snakemake(tmp_path).stderr
+    # The report holds a chart per profiled rule, with its caption.
+    snakemake(tmp_path, "--report", "report.html")
+    page = (tmp_path / "report.html").read_text()
+    assert '"Profiles"' in page
+    for rule in STAGES:
+        assert f'"results/plots/cprofile/{rule}.png"' in page, rule
+    assert "functions with the most <em>own</em> time" in page
 
     write_config(tmp_path, tickers=tickers, synth={"days": 3}, cprofile=False)
     off = snakemake(tmp_path)

@@ -277,6 +277,7 @@ def test_report_of_a_small_real_run_has_every_plot(tmp_path):
     assert "stockflow</strong> turns daily quotes" in page  # workflow/report/workflow.rst
     for category in ("Benchmarks", "Data", "Outputs", "Market"):
         assert f'"{category}"' in page
+    assert "results/plots/cprofile" not in page  # only with config cprofile
 
     snakemake(tmp_path, "--report", "report.zip")
     with zipfile.ZipFile(tmp_path / "report.zip") as z:

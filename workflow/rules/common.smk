@@ -19,6 +19,7 @@ from stockflow.registry import (
     BENCH_SUMMARY,
     CPROFILE,
     CPROFILE_MERGED,
+    CPROFILE_PLOT,
     CPROFILED,
     HDF5,
     INVENTORY,
@@ -97,7 +98,7 @@ BATCHED = registry.batched(len(TICKERS), config["batch_jobs"])
 # cProfile (config "cprofile"; "--config cprofile=true" arrives as a string): every data job
 # writes its profile, and each rule's profiles are added up by cprofile_merge.
 CPROFILING = config["cprofile"] in (True, "true")
-CPROFILE_TARGETS = expand(CPROFILE_MERGED, stage=CPROFILED) if CPROFILING else []
+CPROFILE_TARGETS = expand(CPROFILE_PLOT, stage=CPROFILED) if CPROFILING else []
 REPORT_TARGETS = [
     *expand([PLOT_CLOSE, PLOT_DAY], ticker=CHARTED),
     *BENCH_OUTPUTS.values(),

@@ -5,13 +5,16 @@
         --seconds P --throughput P --memory P --timeline P --table P.html [--run-log-dir DIR]
     python -m stockflow.plots market SUMMARY.tsv --inventory INVENTORY.tsv --shards SHARD.tsv...
         --singles BENCH.tsv... --distributions P --progress P [--run-log-dir DIR]
+    python -m stockflow.plots cprofile STAGE MERGED.prof OUT.png
 
 ``ticker``: the daily close over the synthesized period and one sample day's bars
 (``stockflow.report.per_ticker``). ``benchmarks``: seconds per job by rule, MB/s per ticker for
 convert, peak memory per rule, the timeline of the latest run (``stockflow.report.benchmarks``).
 ``market``: distributions across every ticker and the run's progress
 (``stockflow.report.market``). The jobs of the run come from the shards (the data chain) and
-the benchmark files of the other jobs (``--singles``).
+the benchmark files of the other jobs (``--singles``). ``cprofile``: where a rule's time goes,
+the functions with the most own time in its merged cProfile
+(``stockflow.report.where_time_goes``).
 """
 
 import argparse
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("bars", help="the ticker's .h5")
     t.add_argument("close_out", help="PNG: daily close over the synthesized period")
     t.add_argument("day_out", help="PNG: one sample day as candlesticks with volume")
+    c = sub.add_parser("cprofile", help="where a rule's time goes, from its merged cProfile")
+    c.add_argument("stage", help="the profiled rule: download, synthesize or convert")
+    c.add_argument("profile", help="its merged profile, results/cprofile/STAGE.prof")
+    c.add_argument("out", help="PNG: its top functions by own time")
     for name, help_, outs in (
         ("benchmarks", "plots and a table of the benchmark summary", registry.BENCH_OUTPUTS),
         ("market", "distributions across every ticker, the run's progress", registry.MARKET_PLOTS),
@@ -54,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
         from stockflow.report.per_ticker import plot_ticker
 
         cli.info(plot_ticker(a.ticker, a.quotes, a.bars, a.close_out, a.day_out))
+        return
+    if a.command == "cprofile":
+        from stockflow.report.where_time_goes import plot_where_time_goes
+
+        cli.info(plot_where_time_goes(a.stage, a.profile, a.out))
         return
     from stockflow.shard import RunFiles
 

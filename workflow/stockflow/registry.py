@@ -37,6 +37,7 @@ BENCH_PLOTS = {
 BENCH_OUTPUTS = {**BENCH_PLOTS, "table": BENCH_TABLE}
 MARKET_PLOTS = {name: f"{PLOTS}/market/{name}.png" for name in ("distributions", "progress")}
 INVENTORY_TABLE = PLOTS + "/inventory.html"
+CPROFILE_PLOT = PLOTS + "/cprofile/{stage}.png"  # where a profiled rule's time goes
 RUN_LOG_DIR = ".snakemake/log"  # Snakemake's log of each run, named by its start time
 OTHER_COLOR = "#937860"  # a rule the table does not know (never one of ours: a test checks)
 
@@ -92,8 +93,9 @@ RULES = {
         # the last two, side by side: neither is on the other's timeline
         Rule("plot_benchmarks", OTHER_COLOR, drawn=False),
         Rule("plot_market", "#2F4F4F", drawn=False),
-        # cProfile: one job per profiled rule
+        # cProfile: per profiled rule, its jobs' profiles added up, and where its time goes
         Rule("cprofile_merge", "#CCB974", "stage", optional=True),
+        Rule("plot_cprofile", "#B8860B", "stage", optional=True),
     )
 }
 SUMMARIZED = [r for r in RULES.values() if r.summarized]
