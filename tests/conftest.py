@@ -5,6 +5,12 @@ and real HTTP on 127.0.0.1, but no whole workflow run. ``pytest --full`` adds th
 ``workflow``, ``slurm``, ``storage`` or ``root`` (real Snakemake runs, the SLURM cluster, the S3
 server, root mounts): README command 2, and CI, run it. A ``-m`` expression picks tests by
 marker in either tier (``pytest -m "not slurm and not root"``: everything that needs no root).
+
+``pytest --full -n 2`` (README command 2) runs the full suite in two pytest-xdist workers with
+``--dist loadgroup`` (pyproject.toml): a test file stays on one worker, so its module-scoped
+runs are made once; the SLURM tests are one group (one cluster, one queue) and the S3 tests
+another (one SeaweedFS per worker, on ports no other worker picks: support/seaweed.py). Most of
+the suite waits on Snakemake, SLURM's status queries and S3, so two workers share two cores well.
 """
 
 import os
@@ -33,6 +39,9 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     """The fast tier: without --full (or a -m expression), leave out the full suite's tests."""
     os.environ.pop(FAST_TIER_ENV, None)
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
     if config.getoption("--full") or config.getoption("markexpr"):
         return
     os.environ[FAST_TIER_ENV] = "1"  # support/ refuses to start the workflow: a missing marker
@@ -44,6 +53,14 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=left)
         items[:] = keep
     config.stash[_LEFT_OUT] = len(left)
+
+
+def _group(item) -> str:
+    """The pytest-xdist group of a test: its file, or the service it needs."""
+    for marker in ("slurm", "storage"):
+        if item.get_closest_marker(marker):
+            return marker
+    return item.nodeid.split("::")[0]
 
 
 @pytest.fixture
@@ -81,6 +98,19 @@ _FAULTS = pytest.StashKey[list]()
 @pytest.fixture
 def fault_ledger(request) -> FaultLedger:
     return FaultLedger(request.config.stash.setdefault(_FAULTS, []))
+
+
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its fault rows to the main process (pytest_testnodedown)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["faults"] = [list(row) for row in session.config.stash.get(_FAULTS, [])]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    rows = getattr(node, "workeroutput", {}).get("faults", [])
+    node.config.stash.setdefault(_FAULTS, []).extend(tuple(row) for row in rows)
 
 
 def pytest_terminal_summary(terminalreporter, config):
