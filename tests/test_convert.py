@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 import pytest
-from stockflow import cli, convert, download, synthesize
+from stockflow import StockflowError, cli, convert, download, synthesize
 
 
 def synthesized(d, ticker: str, days: int):
@@ -100,6 +100,58 @@ def test_bad_json_fails_with_file_and_line_and_leaves_no_h5(tmp_path, capsys, te
     err = capsys.readouterr().err
     assert str(src) in err and expected in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+# Values a lenient JSON reader would take as a bar (DuckDB's read_json takes each of them:
+# docs/performance.md): each is refused and named at its line, in any block of the file.
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (GOOD.replace("1.5", "true"), "'open' must be a number, got True"),
+        (GOOD.replace(": 10}", ": 1e1}"), "'volume' must be an integer, got 10.0"),
+        (GOOD.replace(": 10}", ': "10"}'), "'volume' must be an integer, got '10'"),
+        (GOOD.replace("10}", "10,}"), "malformed JSON"),
+        (GOOD.replace('"open"', '"Open"'), "missing key(s) ['open']"),
+        (GOOD.replace('"volume": 10', '"volume": 10, "x": "y"'), "unexpected key(s) ['x']"),
+        ("{}", "missing key(s)"),
+    ],
+)
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_what_a_lenient_reader_would_take_is_named_at_its_line(tmp_path, bad, expected, blocks):
+    src, out = tmp_path / "bad.json", tmp_path / "bad.h5"
+    lines = [GOOD] * 27_000
+    lines[20_000] = bad
+    src.write_text("\n".join(lines) + "\n")
+    budget = 512 if blocks == 1 else 116  # 116 MB: blocks of 1 MB, the bad line in the third
+    assert -(-src.stat().st_size // convert.block_bytes(budget)) == blocks
+    with pytest.raises(StockflowError) as err:
+        convert.convert_file(str(src), str(out), memory_mb=budget)
+    assert f"{src}:20001: {expected}" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_legal_bars_written_unusually_convert_exactly(tmp_path):
+    """Valid JSON written otherwise than synthesize writes it reads as the same bars."""
+    compact = GOOD.replace(": ", ":").replace(", ", ",")
+    lines = {
+        "exponent": (GOOD.replace("1.5", "15e-1"), 1.5, 10),
+        "big volume": (GOOD.replace(": 10}", f": {2**60 + 1}}}"), 1.5, 2**60 + 1),
+        "T": (GOOD.replace("09 09", "09T09"), 1.5, 10),
+        "compact": (compact, 1.5, 10),
+        "escaped key": (GOOD.replace('"open"', '"\\u006fpen"'), 1.5, 10),
+        # json.dumps writes NaN and Infinity (the lesson's writer): taken, as json.loads does
+        "NaN": (GOOD.replace("1.5", "NaN"), float("nan"), 10),
+        "key order": ('{"volume": 10, ' + GOOD[1:].replace(', "volume": 10', ""), 1.5, 10),
+    }
+    for name, (line, open_, volume) in lines.items():
+        src, out = tmp_path / "ok.json", tmp_path / f"{name}.h5"
+        src.write_text(GOOD + "\n" + line + "\n" + GOOD + "\n")
+        convert.convert_file(str(src), str(out))
+        got = pd.read_hdf(out, "data")
+        assert got["open"].tolist()[::2] == [1.5, 1.5], name
+        assert got["open"][1] == open_ or (open_ != open_ and got["open"].isna()[1]), name
+        assert got["volume"].tolist() == [10, volume, 10], name
+        assert (got["timestamp"] == pd.Timestamp("2013-08-09 09:00:00")).all(), name
 
 
 def test_failed_conversion_keeps_a_previous_good_h5(bars_json, tmp_path):

@@ -146,12 +146,13 @@ def _blocks(batch):
 
 
 def _stamps_in_range(batch) -> bool:
-    import pyarrow.compute as pc
+    import numpy as np
 
     if batch.num_rows == 0:
         return True
-    lo, hi = pc.min_max(batch.column(0).cast("int64")).values()
-    return NS_MIN_S <= lo.as_py() and hi.as_py() <= NS_MAX_S
+    # numpy on the column's buffer: pyarrow.compute would cost every job ~35 ms to import
+    seconds = _values(batch.column(0), np.int64)
+    return NS_MIN_S <= int(seconds.min()) and int(seconds.max()) <= NS_MAX_S
 
 
 def first_bad_line(path: str) -> str | None:
