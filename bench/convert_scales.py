@@ -9,32 +9,22 @@ import core
 from core import MIB, PY, med, pair_ratio, progress, record, run, snakemake_cmd
 
 LABELS = {  # every convert contender, in the order they run; {n}: --cores
-    "baseline": "interpreter baseline: `import pyarrow.json, tables`",
-    "lesson_1": "lesson, one file",
-    "lesson_1_parsed": "lesson + `pd.to_datetime`, one file",
-    "sf_1": "stockflow CLI, one file",
-    "sf_1_t2": "stockflow CLI `--threads 2`, one file",
     "lesson_loop": "lesson: sequential loop",
     "lesson_executor": "lesson: `ProcessPoolExecutor().map`",
     "lesson_pool": "lesson: `multiprocessing.Pool().map`",
     "sf_proc_seq": "stockflow CLI, one process per file, sequential",
     "sf_proc_par": "stockflow CLI, one process per file, {n} at a time",
     "sf_inproc": "stockflow `convert_file` in one process (imports excluded)",
-    "sf_inproc_t2": "stockflow `convert_file(threads=2)` in one process",
     "sf_jobs": "stockflow `convert_pool --jobs {n} --outdir DIR FILES...`",
     "snakemake": "`snakemake --cores {n} --until convert`",
 }
-SINGLE = list(LABELS)[:5]  # the one-file table's, from baseline; then the stage table's:
-STAGE = [k for k in list(LABELS)[5:] if k != "sf_inproc_t2"]
 STAGE_VS = {"default": 0.5, "full": 0.2}  # the target of snakemake ÷ lesson's ProcessPoolExecutor
 STAGE_COLS = (
     "contender | median s | MiB/s | time ÷ lesson loop | time ÷ lesson ProcessPoolExecutor | "
     "peak RSS MiB | above baseline ÷ largest JSON"
 )
-ONE_COLS = (
-    "contender | median s | speedup (lesson ÷ this) | peak RSS MiB | above baseline MiB | "
-    "above baseline ÷ JSON size"
-)
+ENGINES = ("pyarrow", "polars", "duckdb")  # bench/engines.py
+IMPORTS = {"pyarrow": "pyarrow.json", "polars": "polars", "duckdb": "duckdb"}
 NOOP_S = 1.5  # the no-op target
 
 
@@ -61,10 +51,10 @@ def make_data(c) -> tuple[Path, list[str]]:
     return data, [str(data / "results" / "json" / f"{t}.json") for t in names]
 
 
-def convert_runners(files: list[str], ref: str, data: Path, cores: int) -> dict:
+def convert_runners(files: list[str], data: Path, cores: int) -> dict:
     """{key: (out, log) -> Run} of every contender; inside a command, {out} is its out dir."""
     lesson, sf = [PY, str(core.LESSON), "convert", "{out}"], [PY, "-m", "stockflow.convert"]
-    one, pool = [*sf, ref, f"{{out}}/{stem(ref)}.h5"], [PY, "-m", "stockflow.convert_pool"]
+    pool = [PY, "-m", "stockflow.convert_pool"]
 
     def cmd(*argv):
         return lambda out, log: run([a.format(out=out) for a in argv], log)
@@ -91,132 +81,109 @@ def convert_runners(files: list[str], ref: str, data: Path, cores: int) -> dict:
         return r
 
     return {
-        "baseline": cmd(PY, "-c", "import pyarrow.json, tables"),
-        "lesson_1": cmd(*lesson, ref),
-        "lesson_1_parsed": cmd(*lesson, ref, "--parse-timestamp"),
-        "sf_1": cmd(*one),
-        "sf_1_t2": cmd(*one, "--threads", "2"),
         "lesson_loop": cmd(*lesson, *files),
         "lesson_executor": cmd(*lesson, *files, "--map", "executor"),
         "lesson_pool": cmd(*lesson, *files, "--map", "pool"),
         "sf_proc_seq": partial(procs, 1),
         "sf_proc_par": partial(procs, cores),
         "sf_inproc": partial(inproc, 1),
-        "sf_inproc_t2": partial(inproc, 2),
         "sf_jobs": cmd(*pool, "--jobs", str(cores), "--outdir", "{out}", *files),
         "snakemake": snakemake,
     }
 
 
-def per_file_ratio(a: list, b: list) -> float:
-    """Median over (rep, file) of a's seconds / b's for the same file in the same rep."""
-    pf = [(x.extra["per_file_s"], y.extra["per_file_s"]) for x, y in zip(a, b, strict=True)]
-    return med(x[f] / y[f] for x, y in pf for f in x)
-
-
 def convert(c) -> list:
-    """The convert contenders interleaved: the stage (every file) and one file (aapl)."""
+    """The convert stage's contenders interleaved, every file (one file: the engines part)."""
     data, files = make_data(c)
-    ref = next((f for f in files if stem(f) == "aapl"), files[0])
-    outputs = {k: 1 if k in SINGLE else len(files) for k in LABELS}
-    outputs |= {"baseline": 0, "snakemake": 0}
-    runs = interleave(convert_runners(files, ref, data, c.cores), c, outputs, c.scale)
+    made = {k: 0 if k == "snakemake" else len(files) for k in LABELS}
+    runs = interleave(convert_runners(files, data, c.cores), c, made, c.scale)
     labels = {k: v.format(n=c.cores) for k, v in LABELS.items()}
     sizes = [Path(f).stat().st_size / MIB for f in files]
     s = {k: [r.seconds for r in v] for k, v in runs.items()}
     peak = {k: med(r.peak_mib for r in v) for k, v in runs.items()}
-    base, total, ref_mib = peak["baseline"], sum(sizes), Path(ref).stat().st_size / MIB
+    imports = [PY, "-c", "import pyarrow.json, tables"]  # what a convert process imports
+    base, total = run(imports, c.root / "logs" / "imports.log").peak_mib, sum(sizes)
     stage = []
-    for k in STAGE:
+    for k in LABELS:
         x = [med(s[k]), total / med(s[k]), pair_ratio(s[k], s["lesson_loop"])]
         x += [pair_ratio(s[k], s["lesson_executor"]), peak[k], (peak[k] - base) / max(sizes)]
         stage.append([labels[k], *x])
-    one = [[labels["baseline"], med(s["baseline"]), None, base, None, None]]
-    for k in SINGLE[1:]:
-        x, above = pair_ratio(s["lesson_1"], s[k]), peak[k] - base
-        one.append([labels[k], med(s[k]), x, peak[k], above, above / ref_mib])
-    for label, k in (
-        ("lesson loop", "lesson_loop"),
-        ("stockflow `convert_file`", "sf_inproc"),
-        ("stockflow `convert_file(threads=2)`", "sf_inproc_t2"),
-    ):
-        each = med(med(r.extra["per_file_s"].values()) for r in runs[k])
-        x = per_file_ratio(runs["lesson_loop"], runs[k])
-        one.append([f"*in-process* per file, {label}", each, x, None, None, None])
-    six = {  # what: its row of the one-file table
-        "convert one file in one process, *in-process* (imports excluded): lesson ÷ stockflow": -2,
-        "the same with 2 parser threads (`threads: 2` on the rule)": -1,
-        "convert one file, whole process (imports included): lesson ÷ stockflow": 3,
-        "the same with `--threads 2`": 4,
-    }
-    targets = [(k, f"{one[i][2]:.3g}x", ">= 6x (aim 10x)", one[i][2] >= 6) for k, i in six.items()]
-    x, limit, rss = pair_ratio(s["snakemake"], s["lesson_executor"]), STAGE_VS[c.scale], one[3][5]
+    x, limit = pair_ratio(s["snakemake"], s["lesson_executor"]), STAGE_VS[c.scale]
     what = "convert stage: `snakemake --cores 2` ÷ lesson `ProcessPoolExecutor`"
-    targets.append((what, f"{x:.2f}x", f"<= {limit}x", x <= limit))
-    what = "convert peak RSS above baseline ÷ JSON size (stockflow CLI, one file)"
-    targets.append((what, f"{rss:.3g}x", "<= 3x", rss <= 3))
+    targets = [(what, f"{x:.2f}x", f"<= {limit}x", x <= limit)]
     inproc_s = med(r.extra["process_s"] for r in runs["sf_inproc"])
     elapsed_s = med(r.extra["elapsed_s"] for r in runs["snakemake"])
     notes = [
         f"JSON lines: {len(sizes)} files, {total:,.1f} MiB in all, per file {min(sizes):.1f} / "
         f"{med(sizes):.1f} / {max(sizes):.1f} MiB (min / median / max), made by `snakemake "
-        "--until synthesize` (not timed).",
+        "--until synthesize` (not timed). The baseline of the last column is a process that "
+        f"imports what convert imports ({base:.0f} MiB).",
         "*stockflow `convert_file` in one process* is the sum of the per-file calls; its whole "
         f"process took {inproc_s:.3g} s with imports. The lesson's pools use their defaults "
         "(`os.cpu_count()` workers). Snakemake ran `--until convert --rerun-triggers mtime` "
         "after `results/hdf5` was deleted, its job stats checked to hold only the convert jobs; "
         f"its own *Elapsed time* was {elapsed_s:.3g} s of {med(s['snakemake']):.3g} s.",
     ]
-    one_note = (
-        "The *in-process* rows time each file's call inside one process, after every import "
-        "(median over files and reps; the speedup is the median of per-file ratios within a "
-        "rep). The lesson's are the per-file times of its loop."
-    )
-    title = f"One file: `{Path(ref).name}` ({ref_mib:.1f} MiB)"
     whole = f"Convert stage: {len(sizes)} files"
-    stage_record = record(c.scale, "convert", whole, STAGE_COLS, stage, notes, targets)
-    return [stage_record, record(c.scale, "convert", title, ONE_COLS, one, [one_note])]
+    return [record(c.scale, "convert", whole, STAGE_COLS, stage, notes, targets)]
 
 
-def prep(c) -> list:
-    """The lesson's data preparation against synthesize, one ticker (aapl), whole processes."""
-    from stockflow.sources.origins import embedded_dir
-
+def engines(c) -> list:
+    """One file (aapl) by each engine's minimal conversion, by stockflow and by the lesson:
+    whole processes interleaved, then in one process (bench/engines.py)."""
     data, files = make_data(c)
-    ticker = next((stem(f) for f in files if stem(f) == "aapl"), stem(files[0]))
-    quotes = data / "resources" / "quotes" / f"{ticker}.csv"
-    daily = embedded_dir() / f"table_{ticker}.csv.bz2"
-    json_ = f"{{out}}/{ticker}.json"
-    argv = {"lesson_prep": [PY, str(core.LESSON), "prepare", str(daily), json_]}
-    argv["lesson_prep"] += ["--tmpdir", "{out}/csv"]
-    argv["synthesize"] = [PY, "-m", "stockflow.synthesize", ticker, str(quotes), json_]
+    ref = next((f for f in files if stem(f) == "aapl"), files[0])
+    py, reps = [PY, str(core.ENGINES)], max(c.reps, 9)
+    argv = {f"min {e}": [*py, e, ref, "{out}/x.h5"] for e in ENGINES}
+    argv["stockflow"] = [PY, "-m", "stockflow.convert", ref, "{out}/x.h5"]
+    argv["lesson"] = [PY, str(core.LESSON), "convert", "{out}", ref]
+    argv |= {f"import {e}": [PY, "-c", f"import {IMPORTS[e]}, tables"] for e in ENGINES}
 
-    def go(key: str, out: Path, log: Path) -> core.Run:
-        r = run([*(a.format(out=out) for a in argv[key]), "--days", str(c.days)], log)
-        r.extra["json_mib"] = (out / f"{ticker}.json").stat().st_size / MIB
-        return r
+    def go(key: str, out: Path) -> core.Run:
+        return run([a.format(out=out) for a in argv[key]], c.root / "logs" / "engines.log")
 
-    runs = interleave({k: partial(go, k) for k in argv}, c, {}, "prep")
-    lesson = [r.seconds for r in runs["lesson_prep"]]
-    labels = {
-        "lesson_prep": "lesson: generate_day -> CSV per day -> json.dump",
-        "synthesize": "`python -m stockflow.synthesize`",
-    }
+    made = {k: 0 if k.startswith("import") else 1 for k in argv}
+    runs = core.interleave({k: partial(go, k) for k in argv}, reps, "engines", c.root / "out", made)
+    s = {k: [r.seconds for r in v] for k, v in runs.items()}
+    fastest = min(ENGINES, key=lambda e: med(s[f"min {e}"]))
     rows = []
     for k, v in runs.items():
-        x = pair_ratio(lesson, [r.seconds for r in v])
-        rows.append([labels[k], med(r.seconds for r in v), x, med(r.extra["json_mib"] for r in v)])
-    gen = med(r.extra["generate_csv_s"] for r in runs["lesson_prep"])
-    js = med(r.extra["csv_to_json_s"] for r in runs["lesson_prep"])
+        x, lesson = pair_ratio(s[k], s[f"min {fastest}"]), pair_ratio(s["lesson"], s[k])
+        rows.append([k, *core.spread(s[k]), x, lesson, med(r.peak_mib for r in v)])
+    out = c.root / "out" / "inproc"
+    out.mkdir(parents=True, exist_ok=True)
+    log = c.root / "logs" / "engines_inproc.log"
+    one = run([*py, "inproc", str(reps), ref, str(out)], log).extra
+    inproc = [
+        [k, med(one[f"parse {k}"]) * 1e3, med(v) * 1e3] for k, v in one.items() if k in ENGINES
+    ]
+    inproc += [[k, None, med(one[k]) * 1e3] for k in ("stockflow", "lesson")]
+    for row in inproc:
+        row.append(pair_ratio(one["lesson"], one[row[0]]))
+    whole, ten = pair_ratio(s["stockflow"], s[f"min {fastest}"]), inproc[-2][-1]
+    mib = Path(ref).stat().st_size / MIB
+    targets = [
+        (f"one file, whole process: stockflow ÷ the fastest engine's minimal ({fastest})",
+         f"{whole:.2f}x", "<= 1.1x", whole <= 1.1),
+        ("one file in one process, one thread: lesson ÷ stockflow", f"{ten:.3g}x", ">= 10x",
+         ten >= 10),
+    ]  # fmt: skip
     note = (
-        f"The lesson's time splits into {gen:.3g} s for the walk, resampling and one CSV per "
-        f"day, and {js:.3g} s for reading the CSVs back and one `json.dump` per record."
+        f"`{Path(ref).name}`, {mib:.1f} MiB, {reps} reps. *min ENGINE*: `bench/engines.py "
+        "ENGINE`, the engine's JSON reader on one thread, timestamp parsed, six PyTables "
+        "arrays, nothing checked; *import ENGINE*: `python -c 'import ENGINE, tables'`; "
+        "stockflow: `python -m stockflow.convert` (the default `table` layout, every check, "
+        "read back, fsync); lesson: `bench/lesson.py convert` (`json.loads` per line, "
+        "`DataFrame`, `to_hdf`). In one process every import and a first call come first; "
+        "*parse* is the reader alone, *conversion* the file to `.h5`."
     )
-    what = f"synthesize vs the lesson's preparation ({ticker} x {c.days} days): lesson ÷ stockflow"
-    title = f"Data preparation: {ticker} x {c.days} days, whole processes"
-    cols = "contender | median s | speedup (lesson ÷ this) | JSON MiB"
-    limit = (what, f"{x:.3g}x", ">= 20x", x >= 20)
-    return [record("default", "prep", title, cols, rows, [note], [limit])]
+    cols = "contender | median s | min s | max s | ÷ fastest minimal | lesson ÷ this | peak RSS MiB"
+    in_cols = "contender | parse ms | conversion ms | lesson ÷ this (conversion)"
+    title = f"One file: JSON parsers, whole processes ({Path(ref).name})"
+    return [
+        record(c.scale, "engines", title, cols, rows, [note], targets),
+        record(c.scale, "engines", "One file in one process", in_cols, inproc),
+    ]
 
 
 def workflow(c) -> list:
@@ -249,9 +216,10 @@ def workflow(c) -> list:
 
 BIG_CHECK = """
 import sys
-import pandas as pd, pyarrow.json as pj
-from stockflow.convert import schema
-t = pj.read_json(sys.argv[1], parse_options=pj.ParseOptions(explicit_schema=schema()))
+import pandas as pd, pyarrow as pa, pyarrow.json as pj
+kinds = [("timestamp", pa.timestamp("s"))] + [(k, pa.float64()) for k in ("open", "high", "low",
+    "close")] + [("volume", pa.int64())]
+t = pj.read_json(sys.argv[1], parse_options=pj.ParseOptions(explicit_schema=pa.schema(kinds)))
 ref = t.to_pandas()  # unbounded: the whole file parsed at once, written by pandas
 ref["timestamp"] = ref["timestamp"].astype("datetime64[ns]")
 ref.to_hdf(sys.argv[3], key="/data")
@@ -294,7 +262,7 @@ def big(c, budget_mb: int = 512) -> list:
     )
     note = (
         "`pd.read_hdf` of the streamed file equals, value for value, the same file parsed whole "
-        "by Arrow and written by pandas (`assert_frame_equal`)."
+        "by Arrow (another parser) and written by pandas (`assert_frame_equal`)."
     )
     limit = (what, f"{peak:.0f} MiB; equal", f"<= {budget_mb} MB", peak <= budget_mb)
     title = "One file larger than the memory budget"
@@ -302,7 +270,7 @@ def big(c, budget_mb: int = 512) -> list:
 
 
 SCALES = {
-    "default": {"convert": convert, "prep": prep, "workflow": workflow},
+    "default": {"convert": convert, "engines": engines, "workflow": workflow},
     "full": {"convert": convert},
     "big": {"big": big},
 }

@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 SNAKEFILE = ROOT / "Snakefile"
-LESSON, INPROC = BENCH / "lesson.py", BENCH / "inproc.py"
+LESSON, INPROC, ENGINES = BENCH / "lesson.py", BENCH / "inproc.py", BENCH / "engines.py"
 PY = sys.executable
 SNAKEMAKE = str(Path(PY).with_name("snakemake"))
 MIB = 2**20
 OUTPUTS = ("results", "resources", "logs", "benchmarks", ".snakemake")
-PACKAGES = ("snakemake", "pandas", "numpy", "pyarrow", "tables")
+PACKAGES = ("snakemake", "pandas", "numpy", "duckdb", "tables", "pyarrow", "polars")
 RECORD = ("scale", "part", "title", "columns", "rows", "notes", "targets")  # a record's keys
 
 
