@@ -22,8 +22,8 @@ from stockflow.registry import HDF5, JSONL, QUOTES  # noqa: E402
 
 
 def convert(outdir: str, files: list[str], threads: int) -> int:
-    import pyarrow.json  # noqa: F401
     import pandas  # noqa: F401  (every import before the clock starts)
+    import pyarrow.json  # noqa: F401
     import stockflow.convert
     import tables  # noqa: F401
 
