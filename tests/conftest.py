@@ -6,11 +6,12 @@ and real HTTP on 127.0.0.1, but no whole workflow run. ``pytest --full`` adds th
 server, root mounts): README command 2, and CI, run it. A ``-m`` expression picks tests by
 marker in either tier (``pytest -m "not slurm and not root"``: everything that needs no root).
 
-``pytest --full -n 2`` (README command 2) runs the full suite in two pytest-xdist workers with
+``pytest --full -n 3`` (README command 2) runs the full suite in three pytest-xdist workers with
 ``--dist loadgroup`` (pyproject.toml): a test file stays on one worker, so its module-scoped
 runs are made once; the SLURM tests are one group (one cluster, one queue) and the S3 tests
 another (one SeaweedFS per worker, on ports no other worker picks: support/seaweed.py). Most of
-the suite waits on Snakemake, SLURM's status queries and S3, so two workers share two cores well.
+the suite waits on Snakemake, SLURM's status queries and S3, so three workers share two cores
+well (docs/development.md has the times).
 """
 
 import os
