@@ -214,7 +214,7 @@ class TableWriter:
         filters = tables.Filters(complevel, complib) if complevel else None
         self.rows = 0
         self._path = str(path)
-        self._sums = dict.fromkeys(TABLE_DTYPE.names, 0)
+        self._sum = 0  # of the rows' bytes as written: one pass, no column copies
         self._h5 = tables.open_file(self._path, mode="w")
         group = self._h5.create_group("/", HDF5_KEY)
         a = group._v_attrs
@@ -260,14 +260,13 @@ class TableWriter:
         rows["values_block_1"] = blocks[2]
         rows["timestamp"] = blocks[0][:, 0]
         self._table.append(rows)
-        for name in TABLE_DTYPE.names:
-            self._sums[name] = (self._sums[name] + checksum(rows[name])) % 2**64
+        self._sum = (self._sum + checksum(rows)) % 2**64
         self.rows += n
 
     def close(self, verify: bool = True) -> None:
         self._h5.close()
         if verify and self.rows:
-            verify_table(self._path, self.rows, self._sums)
+            verify_table(self._path, self.rows, self._sum)
 
     def __enter__(self):
         return self
@@ -276,20 +275,17 @@ class TableWriter:
         self.close(verify=exc_type is None)
 
 
-def verify_table(path: str, rows: int, sums: dict[str, int]) -> None:
-    """Read back every column of a just-written table; OSError(EIO) if anything is missing."""
+def verify_table(path: str, rows: int, expected: int) -> None:
+    """Read back every row of a just-written table; OSError(EIO) if anything is missing."""
     with reading_back(path, rows), tables.open_file(path, mode="r") as h5:
         table = h5.get_node(HDF5_NODE, "table")
         if table.nrows != rows:
             raise ValueError(f"{HDF5_NODE}/table has {table.nrows} rows, wrote {rows}")
-        got = dict.fromkeys(sums, 0)
+        got = 0
         for start in range(0, rows, CHUNK_ROWS):
-            chunk = table.read(start, min(start + CHUNK_ROWS, rows))
-            for name in got:
-                got[name] = (got[name] + checksum(chunk[name])) % 2**64
-        bad = [name for name in sums if got[name] != sums[name]]
-        if bad:
-            raise ValueError(f"{HDF5_NODE}/table reads back different from what was written: {bad}")
+            got = (got + checksum(table.read(start, min(start + CHUNK_ROWS, rows)))) % 2**64
+        if got != expected:
+            raise ValueError(f"{HDF5_NODE}/table reads back different from what was written")
 
 
 def writer(fmt: str, path, complevel=0, complib=None, rows=0, growable=True):
@@ -311,16 +307,23 @@ def read_blocks(path) -> list[np.ndarray] | None:
     names); None if it does not read as one."""
     try:
         with tables.open_file(str(path), mode="r") as h5:
-            group = h5.get_node(HDF5_NODE)
-            if "table" in group:
-                return _table_blocks(group.table)
-            blocks = []
-            for prefix, names, _, _ in BLOCKS:
-                items = [n.decode() for n in h5.get_node(group, f"{prefix}_items").read()]
-                values = h5.get_node(group, f"{prefix}_values").read()
-                blocks.append(np.ascontiguousarray(values[:, [items.index(c) for c in names]]))
-            return blocks
-    except (OSError, tables.HDF5ExtError, tables.NoSuchNodeError, AttributeError, ValueError):
+            return _blocks_of(h5)
+    except (OSError, tables.HDF5ExtError):
+        return None
+
+
+def _blocks_of(h5) -> list[np.ndarray] | None:
+    try:
+        group = h5.get_node(HDF5_NODE)
+        if "table" in group:
+            return _table_blocks(group.table)
+        blocks = []
+        for prefix, names, _, _ in BLOCKS:
+            items = [n.decode() for n in h5.get_node(group, f"{prefix}_items").read()]
+            values = h5.get_node(group, f"{prefix}_values").read()
+            blocks.append(np.ascontiguousarray(values[:, [items.index(c) for c in names]]))
+        return blocks
+    except (tables.HDF5ExtError, tables.NoSuchNodeError, AttributeError, ValueError):
         return None
 
 
@@ -357,9 +360,8 @@ def read_bars(path: str) -> dict[str, np.ndarray]:
     Either layout, read with PyTables directly as the writers write it (saves importing
     pandas, ~0.3 s a job).
     """
-    with open_frame(path):
-        pass  # a clear error for a missing file or one that is not ours
-    blocks = read_blocks(path)
+    with open_frame(path) as h5:  # a clear error for a missing file or one that is not ours
+        blocks = _blocks_of(h5)
     if blocks is None:
         raise StockflowError(f"{path}: not stockflow's table or fixed layout under {HDF5_NODE}")
     cols = {}
