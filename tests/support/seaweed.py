@@ -39,8 +39,9 @@ def weed_binary() -> str:
 def free_base_port() -> int:
     """P such that P..P+3 and their gRPC ports (+10000) are free (weed's services).
 
-    P is a multiple of 8, and under pytest-xdist one that no other worker picks (P / 8 modulo
-    the number of workers is this worker's number): two servers never race for one port.
+    P is a multiple of 8, and under pytest-xdist one that no other worker picks: two servers
+    never race for one port. A block of 8 ports belongs to worker (P / 8 mod 1250) mod workers;
+    the gRPC block, 10000 = 1250 x 8 ports up, belongs to the same worker.
     """
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
@@ -48,7 +49,7 @@ def free_base_port() -> int:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             base = s.getsockname()[1] // 8 * 8
-        if base + 3 + 10000 >= 65535 or base > 50000 or base // 8 % workers != worker:
+        if base + 3 + 10000 >= 65535 or base > 50000 or base // 8 % 1250 % workers != worker:
             continue
         ports = [base + i for i in range(4)] + [base + i + 10000 for i in range(4)]
         try:
